@@ -1,0 +1,26 @@
+/**
+ * Message ids: unique, sortable by creation within one process, cheap to make.
+ * @module
+ */
+
+const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+function randomPrefix(length: number): string {
+  const bytes = new Uint8Array(length);
+  crypto.getRandomValues(bytes);
+  let out = '';
+  for (const b of bytes) out += ALPHABET[b % 36];
+  return out;
+}
+
+const prefix = randomPrefix(12);
+let counter = 0;
+
+/**
+ * A new message id: a random per-process prefix plus a counter, so ids from different tabs, workers or
+ * processes do not collide and two ids from one process compare in creation order when of equal length.
+ */
+export function nextId(): string {
+  counter++;
+  return prefix + counter.toString(36).padStart(8, '0');
+}

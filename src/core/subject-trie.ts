@@ -1,0 +1,124 @@
+/**
+ * A token trie from subject patterns to values. Matching a subject walks one path per token (plus the `*`
+ * and `>` branches), so its cost depends on the subject's depth and the wildcards that could match, never
+ * on the number of subscriptions that cannot match.
+ * @module
+ */
+
+class TrieNode<V> {
+  readonly children = new Map<string, TrieNode<V>>();
+  star: TrieNode<V> | undefined;
+  /** Values whose pattern ends at this node. */
+  readonly values = new Set<V>();
+  /** Values whose pattern ends with `>` right after this node. */
+  readonly tail = new Set<V>();
+
+  isEmpty(): boolean {
+    return this.children.size === 0 && this.star === undefined && this.values.size === 0 && this.tail.size === 0;
+  }
+}
+
+/** Maximum cached subjects; the cache is cleared when full, so memory stays bounded whatever the traffic. */
+const CACHE_LIMIT = 4096;
+
+/**
+ * Maps subject patterns to values; `match(subject)` returns every value whose pattern matches.
+ * Results are cached per subject (bounded, invalidated on every change) and must not be mutated.
+ */
+export class SubjectTrie<V> {
+  readonly #root = new TrieNode<V>();
+  #cache = new Map<string, readonly V[]>();
+  #size = 0;
+
+  /** Number of (pattern, value) entries. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Adds `value` under `pattern` (assumed valid). */
+  insert(pattern: string, value: V): void {
+    let node = this.#root;
+    const tokens = pattern.split('.');
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i] as string;
+      if (token === '>') {
+        node.tail.add(value);
+        this.#changed(1);
+        return;
+      }
+      if (token === '*') node = node.star ??= new TrieNode<V>();
+      else {
+        let next = node.children.get(token);
+        if (next === undefined) node.children.set(token, (next = new TrieNode<V>()));
+        node = next;
+      }
+    }
+    node.values.add(value);
+    this.#changed(1);
+  }
+
+  /** Removes `value` from `pattern`; prunes empty branches. Returns false when it was not there. */
+  remove(pattern: string, value: V): boolean {
+    const tokens = pattern.split('.');
+    const path: Array<[TrieNode<V>, string]> = [];
+    let node: TrieNode<V> | undefined = this.#root;
+    for (const token of tokens) {
+      if (token === '>') {
+        if (!node.tail.delete(value)) return false;
+        this.#prune(path, node);
+        this.#changed(-1);
+        return true;
+      }
+      path.push([node, token]);
+      node = token === '*' ? node.star : node.children.get(token);
+      if (node === undefined) return false;
+    }
+    if (!node.values.delete(value)) return false;
+    this.#prune(path, node);
+    this.#changed(-1);
+    return true;
+  }
+
+  /** The cached match for `subject`, if it was matched since the last change. */
+  cached(subject: string): readonly V[] | undefined {
+    return this.#cache.get(subject);
+  }
+
+  /** Every value whose pattern matches the literal `subject`, each once. Do not mutate the result. */
+  match(subject: string): readonly V[] {
+    const cached = this.#cache.get(subject);
+    if (cached !== undefined) return cached;
+    const found = new Set<V>();
+    this.#collect(this.#root, subject.split('.'), 0, found);
+    const result = Array.from(found);
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache = new Map();
+    this.#cache.set(subject, result);
+    return result;
+  }
+
+  #collect(node: TrieNode<V>, tokens: string[], index: number, found: Set<V>): void {
+    if (index === tokens.length) {
+      for (const v of node.values) found.add(v);
+      return;
+    }
+    for (const v of node.tail) found.add(v);
+    const exact = node.children.get(tokens[index] as string);
+    if (exact !== undefined) this.#collect(exact, tokens, index + 1, found);
+    if (node.star !== undefined) this.#collect(node.star, tokens, index + 1, found);
+  }
+
+  #prune(path: Array<[TrieNode<V>, string]>, leaf: TrieNode<V>): void {
+    let child = leaf;
+    for (let i = path.length - 1; i >= 0 && child.isEmpty(); i--) {
+      const [parent, token] = path[i] as [TrieNode<V>, string];
+      if (token === '*') parent.star = undefined;
+      else parent.children.delete(token);
+      child = parent;
+    }
+  }
+
+  #changed(delta: number): void {
+    this.#size += delta;
+    if (this.#cache.size > 0) this.#cache = new Map();
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The buffered subscription every transport uses: one handler call at a time per subscription (or pulled
+ * by `for await` / `fetch`), a bounded buffer with an overflow policy, AbortSignal lifetimes and counters.
+ * A transport only pushes messages in with `deliver()` and releases its interest in `onClose`.
+ * @module
+ */
+import { Fifo } from './delivery-queue.js';
+import { AbortedError, ClosedError, InvalidArgumentError, SlowConsumerError } from './errors.js';
+import type { Consumer, FetchOptions, Handler, OverflowPolicy, SubscribeOptions, Subscription, SubscriptionStats } from './interfaces.js';
+import type { Message } from './message.js';
+import type { DeliveryTracker } from './settle.js';
+
+const POLICIES: ReadonlySet<OverflowPolicy> = new Set(['block', 'drop-newest', 'drop-oldest', 'disconnect']);
+const DONE: Promise<void> = Promise.resolve();
+
+interface Pending<T> {
+  message: Message<T>;
+  tracker: DeliveryTracker | undefined;
+}
+interface Blocked<T> extends Pending<T> {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+type Reader<T> = (message: Message<T> | undefined) => void;
+
+/** Logs a handler failure when the subscriber gave no `onError`. */
+function reportToConsole(error: unknown, message?: Message<unknown>): void {
+  console.error(`[isoflux] handler failed${message ? ` on ${message.subject}` : ''}:`, error);
+}
+
+/** Validates subscribe options and fills in defaults. */
+export function resolveSubscribeOptions(options: SubscribeOptions = {}): Required<Pick<SubscribeOptions, 'bufferSize' | 'overflow' | 'maxConsecutiveDrops'>> {
+  const { bufferSize = 1024, overflow = 'block', maxConsecutiveDrops = 100 } = options;
+  if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new InvalidArgumentError(`bufferSize must be a positive integer, got ${String(bufferSize)}`);
+  if (!POLICIES.has(overflow)) throw new InvalidArgumentError(`overflow must be one of ${[...POLICIES].join(', ')}, got ${String(overflow)}`);
+  if (!Number.isInteger(maxConsecutiveDrops) || maxConsecutiveDrops < 1) throw new InvalidArgumentError(`maxConsecutiveDrops must be a positive integer, got ${String(maxConsecutiveDrops)}`);
+  return { bufferSize, overflow, maxConsecutiveDrops };
+}
+
+/** Hooks a transport gives a {@link BufferedSubscription}. */
+export interface SubscriptionHooks {
+  /** Release the transport's interest (remove from the routing table, unsubscribe on the server). */
+  onClose(): void | Promise<void>;
+  /** Resolves once the transport registered interest. Default: already. */
+  ready?: Promise<void>;
+}
+
+/**
+ * A subscription with a bounded buffer. With a handler, messages are handled one at a time in arrival
+ * order; synchronous handlers run inline (no scheduling cost) and re-entrant deliveries are queued, never
+ * recursed into. Without a handler, messages wait for `for await` or `fetch`.
+ */
+export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
+  readonly pattern: string;
+  readonly ready: Promise<void>;
+  readonly closed: Promise<Error | undefined>;
+  readonly #handler: Handler<T> | undefined;
+  readonly #options: SubscribeOptions;
+  readonly #capacity: number;
+  readonly #overflow: OverflowPolicy;
+  readonly #maxDrops: number;
+  readonly #hooks: SubscriptionHooks;
+  readonly #queue = new Fifo<Pending<T>>();
+  readonly #blocked = new Fifo<Blocked<T>>();
+  readonly #readers = new Fifo<Reader<T>>();
+  #busy = false;
+  #closed = false;
+  #draining: (() => void) | undefined;
+  #consecutiveDrops = 0;
+  #delivered = 0;
+  #dropped = 0;
+  #failed = 0;
+  #resolveClosed!: (reason: Error | undefined) => void;
+  #detachSignal: (() => void) | undefined;
+
+  constructor(pattern: string, handler: Handler<T> | undefined, options: SubscribeOptions | undefined, hooks: SubscriptionHooks) {
+    const resolved = resolveSubscribeOptions(options);
+    this.pattern = pattern;
+    this.#handler = handler;
+    this.#options = options ?? {};
+    this.#capacity = resolved.bufferSize;
+    this.#overflow = resolved.overflow;
+    this.#maxDrops = resolved.maxConsecutiveDrops;
+    this.#hooks = hooks;
+    this.ready = hooks.ready ?? DONE;
+    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    const signal = this.#options.signal;
+    if (signal) {
+      const onAbort = (): void => void this.unsubscribe();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Call once the transport has registered the subscription, so an already-aborted signal closes it. */
+  start(): this {
+    if (this.#options.signal?.aborted) void this.unsubscribe();
+    return this;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  get stats(): SubscriptionStats {
+    return { delivered: this.#delivered, dropped: this.#dropped, failed: this.#failed, pending: this.#queue.size + this.#blocked.size };
+  }
+
+  /** True when a new message would have to wait or be dropped. Lets queue groups prefer an idle member. */
+  get isFull(): boolean {
+    return this.#queue.size >= this.#capacity;
+  }
+
+  /**
+   * Hands a message to this subscription. Returns a promise only when the `block` policy makes the
+   * publisher wait; it rejects with `closed` if the subscription ends first.
+   */
+  deliver(message: Message<T>, tracker?: DeliveryTracker, signal?: AbortSignal): void | Promise<void> {
+    if (this.#closed || this.#draining) return this.#drop(message, tracker, 'closed');
+    tracker?.add();
+    if (this.#handler !== undefined && !this.#busy && this.#queue.size === 0) {
+      this.#consecutiveDrops = 0;
+      this.#run(message, tracker);
+      return;
+    }
+    const reader = this.#readers.shift();
+    if (reader !== undefined) {
+      this.#delivered++;
+      tracker?.done();
+      reader(message);
+      return;
+    }
+    if (this.#queue.size < this.#capacity) {
+      this.#consecutiveDrops = 0;
+      this.#queue.push({ message, tracker });
+      return;
+    }
+    switch (this.#overflow) {
+      case 'block':
+        return this.#wait(message, tracker, signal);
+      case 'drop-oldest': {
+        const oldest = this.#queue.shift() as Pending<T>;
+        this.#queue.push({ message, tracker });
+        this.#countDrop(oldest.message, oldest.tracker, 'overflow');
+        return;
+      }
+      default:
+        this.#countDrop(message, tracker, 'overflow');
+        if (this.#overflow === 'disconnect' && this.#consecutiveDrops >= this.#maxDrops) {
+          void this.#close(new SlowConsumerError(this.pattern, this.#consecutiveDrops));
+        }
+    }
+  }
+
+  /** Parks a publisher until there is room; an abort withdraws its message (it was never accepted). */
+  #wait(message: Message<T>, tracker: DeliveryTracker | undefined, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal === undefined) return this.#blocked.push({ message, tracker, resolve, reject });
+      const onAbort = (): void => {
+        for (const b of this.#blocked.clear()) if (b !== entry) this.#blocked.push(b);
+        tracker?.done();
+        reject(new AbortedError('publish', signal.reason));
+      };
+      const entry: Blocked<T> = {
+        message,
+        tracker,
+        resolve: () => (signal.removeEventListener('abort', onAbort), resolve()),
+        reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#blocked.push(entry);
+    });
+  }
+
+  /** Reports a message that could not be turned into a payload (decode or schema failure). */
+  reportError(error: unknown, message?: Message<unknown>): void {
+    this.#failed++;
+    (this.#options.onError ?? reportToConsole)(error, message);
+  }
+
+  #drop(message: Message<T>, tracker: DeliveryTracker | undefined, reason: 'closed'): void {
+    this.#dropped++;
+    this.#options.onDrop?.(message as Message<unknown>, reason);
+    tracker?.add();
+    tracker?.done();
+  }
+
+  #countDrop(message: Message<T>, tracker: DeliveryTracker | undefined, reason: 'overflow' | 'closed'): void {
+    this.#dropped++;
+    this.#consecutiveDrops++;
+    try {
+      this.#options.onDrop?.(message as Message<unknown>, reason);
+    } finally {
+      tracker?.done();
+    }
+  }
+
+  /** Runs the handler on `message`, then on everything queued meanwhile, without recursion. */
+  #run(message: Message<T>, tracker: DeliveryTracker | undefined): void {
+    const handler = this.#handler as Handler<T>;
+    this.#busy = true;
+    let next: Pending<T> | undefined = { message, tracker };
+    while (next !== undefined) {
+      const current: Pending<T> = next;
+      this.#delivered++;
+      let result: unknown;
+      try {
+        result = handler(current.message);
+      } catch (error) {
+        this.#fail(error, current);
+        next = this.#take();
+        continue;
+      }
+      if (result instanceof Promise || (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
+        (result as PromiseLike<unknown>).then(
+          () => this.#resume(current, undefined),
+          (error: unknown) => this.#resume(current, error ?? new Error('handler rejected')),
+        );
+        return;
+      }
+      current.tracker?.done();
+      next = this.#take();
+    }
+    this.#idle();
+  }
+
+  #resume(finished: Pending<T>, error: unknown): void {
+    if (error !== undefined) this.#fail(error, finished);
+    else finished.tracker?.done();
+    const next = this.#take();
+    if (next === undefined) this.#idle();
+    else this.#run(next.message, next.tracker);
+  }
+
+  #fail(error: unknown, pending: Pending<T>): void {
+    this.#failed++;
+    pending.tracker?.done(error);
+    try {
+      (this.#options.onError ?? reportToConsole)(error, pending.message as Message<unknown>);
+    } catch {
+      // an onError that throws must not stop delivery
+    }
+  }
+
+  #idle(): void {
+    this.#busy = false;
+    if (this.#draining && this.#queue.size === 0) this.#draining();
+  }
+
+  /** Next queued delivery, refilled from a blocked publisher so it can return. */
+  #take(): Pending<T> | undefined {
+    if (this.#closed) return undefined;
+    const next = this.#queue.shift();
+    const waiting = this.#blocked.shift();
+    if (waiting !== undefined) {
+      this.#queue.push(waiting);
+      waiting.resolve();
+    }
+    return next;
+  }
+
+  async fetch(max: number, options: FetchOptions = {}): Promise<Message<T>[]> {
+    if (this.#handler !== undefined) throw new InvalidArgumentError('fetch() is for subscriptions without a handler');
+    if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`fetch(max): max must be a positive integer, got ${String(max)}`);
+    const batch: Message<T>[] = [];
+    for (let p = this.#take(); p !== undefined; p = batch.length < max ? this.#take() : undefined) {
+      this.#delivered++;
+      p.tracker?.done();
+      batch.push(p.message);
+    }
+    if (batch.length > 0 || this.#closed) return batch;
+    const first = await this.#read(options);
+    return first === undefined ? [] : [first];
+  }
+
+  /** Waits for one message; undefined when closed, aborted or expired. */
+  #read(options: FetchOptions): Promise<Message<T> | undefined> {
+    return new Promise((resolve) => {
+      const { signal, expiresMs } = options;
+      if (signal?.aborted) return resolve(undefined);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const reader: Reader<T> = (message) => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', cancel);
+        resolve(message);
+      };
+      const cancel = (): void => {
+        this.#removeReader(reader);
+        reader(undefined);
+      };
+      signal?.addEventListener('abort', cancel, { once: true });
+      if (expiresMs !== undefined) timer = setTimeout(cancel, expiresMs);
+      this.#readers.push(reader);
+    });
+  }
+
+  #removeReader(reader: Reader<T>): void {
+    for (const r of this.#readers.clear()) if (r !== reader) this.#readers.push(r);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message<T>> {
+    if (this.#handler !== undefined) throw new InvalidArgumentError('a subscription with a handler cannot also be iterated; subscribe without a handler');
+    return {
+      next: async () => {
+        const ready = this.#take();
+        if (ready !== undefined) {
+          this.#delivered++;
+          ready.tracker?.done();
+          return { value: ready.message, done: false };
+        }
+        const message = this.#closed ? undefined : await this.#read({});
+        return message === undefined ? { value: undefined, done: true } : { value: message, done: false };
+      },
+      return: async () => {
+        await this.unsubscribe();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  unsubscribe(): Promise<void> {
+    return this.#close(undefined);
+  }
+
+  async drain(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#handler !== undefined && (this.#busy || this.#queue.size > 0)) {
+      const drained = new Promise<void>((resolve) => (this.#draining = resolve));
+      await this.#hooks.onClose();
+      await drained;
+    }
+    await this.#close(undefined);
+  }
+
+  async #close(reason: Error | undefined): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#detachSignal?.();
+    for (const p of this.#queue.clear()) this.#countDrop(p.message, p.tracker, 'closed');
+    const closedError = reason ?? new ClosedError(`Subscription ${JSON.stringify(this.pattern)}`);
+    for (const b of this.#blocked.clear()) {
+      this.#countDrop(b.message, b.tracker, 'closed');
+      b.reject(closedError);
+    }
+    for (const r of this.#readers.clear()) r(undefined);
+    if (reason !== undefined) this.reportError(reason);
+    try {
+      if (!this.#draining) await this.#hooks.onClose();
+    } finally {
+      this.#resolveClosed(reason);
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.unsubscribe();
+  }
+}
+
+/** Rejects when `signal` aborts: for publishers waiting on backpressure or an ack. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(new AbortedError(what, signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortedError(what, signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * isoflux core: the message envelope, the transport contract, subjects, codecs, schemas and errors.
+ * Transports live in subpath exports (`isoflux/memory`, …).
+ * @module
+ */
+export * from './core/errors.js';
+export { assertSubject, isValidSubject, hasWildcard, matchSubject } from './core/subject.js';
+export { SubjectTrie } from './core/subject-trie.js';
+export { nextId } from './core/id.js';
+export { createMessage, type Acker, type DeliveryInfo, type Headers, type Message, type MessageInit } from './core/message.js';
+export type * from './core/interfaces.js';
+export type * from './core/topics.js';
+export { jsonCodec, textCodec, bytesCodec, cloneCodec, cloneValue, decodeWith, type Codec } from './core/codec.js';
+export { validate, type StandardSchemaV1, type InferOutput } from './core/schema.js';
+export { compose } from './core/compose.js';
+export { BufferedSubscription, abortable, resolveSubscribeOptions, type SubscriptionHooks } from './core/subscription.js';
+export { DeliveryTracker } from './core/settle.js';
+export { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER, errorReplyHeaders, unwrapReply } from './core/reply.js';

@@ -1,0 +1,248 @@
+/**
+ * The in-process bus: the Go-channel replacement, and the reference implementation of the contract.
+ * @module
+ */
+import { ClosedError, NoRespondersError, TimeoutError, AbortedError, InvalidArgumentError } from '../core/errors.js';
+import { createMessage, type Headers, type Message } from '../core/message.js';
+import { assertSubject } from '../core/subject.js';
+import { SubjectTrie } from '../core/subject-trie.js';
+import { BufferedSubscription, abortable } from '../core/subscription.js';
+import { DeliveryTracker } from '../core/settle.js';
+import { errorReplyHeaders, unwrapReply } from '../core/reply.js';
+import { nextId } from '../core/id.js';
+import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
+import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
+import { protectPayload, type PayloadProtection } from './payload.js';
+import { QueueGroup } from './queue-group.js';
+
+/** Options of {@link MemoryBus.publish}. */
+export interface MemoryPublishOptions extends PublishOptions {
+  /**
+   * Resolve only after every matching handler finished (rejects with `handler_failed` if any threw).
+   * For tests and transactional flows. Default: resolve once every subscriber accepted the message.
+   */
+  untilHandled?: boolean;
+}
+
+/** Options of {@link createMemoryBus}. */
+export interface MemoryBusOptions {
+  /** How payloads are protected from mutation by subscribers (default `freeze`). */
+  payload?: PayloadProtection;
+  /** Default `onError` for subscriptions that give none. */
+  onError?: SubscribeOptions['onError'];
+  /** Closes the bus when aborted. */
+  signal?: AbortSignal;
+}
+
+/** Counters of a memory bus. */
+export interface MemoryBusStats {
+  readonly published: number;
+  readonly subscriptions: number;
+}
+
+type Route = BufferedSubscription<unknown> | QueueGroup;
+type PendingRequest = { resolve(message: Message<unknown>): void };
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * An in-process bus with NATS subject semantics. `publish` resolves once every matching subscriber accepted
+ * the message (immediately, unless a full buffer under the `block` policy makes it wait); delivery is
+ * at-most-once and in publish order per subscriber.
+ */
+export class MemoryBus<M extends TopicMap = AnyTopics>
+  implements Publisher<M, MemoryPublishOptions>, Subscriber<M>, Requester<M>, Responder<M>, AsyncDisposable
+{
+  readonly #routes = new SubjectTrie<Route>();
+  readonly #groups = new Map<string, QueueGroup>();
+  readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
+  readonly #pending = new Map<string, PendingRequest>();
+  readonly #inbox = `_INBOX.${nextId()}.`;
+  /** Rejecters of requests still waiting for a reply, called by close(). */
+  readonly #closing = new Set<(error: Error) => void>();
+  readonly #protection: PayloadProtection;
+  readonly #onError: SubscribeOptions['onError'];
+  #published = 0;
+  #closed = false;
+
+  constructor(options: MemoryBusOptions = {}) {
+    const { payload = 'freeze' } = options;
+    if (payload !== 'freeze' && payload !== 'clone' && payload !== 'shared') throw new InvalidArgumentError(`payload must be freeze, clone or shared, got ${String(payload)}`);
+    this.#protection = payload;
+    this.#onError = options.onError;
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  /** Counters. */
+  get stats(): MemoryBusStats {
+    return { published: this.#published, subscriptions: this.#subscriptions.size };
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: MemoryPublishOptions): Promise<void> {
+    return this.#publish(subject, payload, options, undefined);
+  }
+
+  #publish(subject: string, payload: unknown, options: MemoryPublishOptions | undefined, replyTo: string | undefined): Promise<void> {
+    if (this.#closed) return Promise.reject(new ClosedError('MemoryBus'));
+    let routes = this.#routes.cached(subject);
+    try {
+      if (routes === undefined) {
+        if (subject.startsWith(this.#inbox)) return this.#reply(subject, payload, options);
+        assertSubject(subject, { wildcards: false });
+        routes = this.#routes.match(subject);
+      }
+      payload = protectPayload(payload, this.#protection);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#published++;
+    if (routes.length === 0) return RESOLVED;
+    const message = createMessage({ subject, payload, headers: options?.headers, id: options?.id, replyTo });
+    const signal = options?.signal;
+    const tracker = options?.untilHandled ? new DeliveryTracker(subject) : undefined;
+    let waits: Array<Promise<void>> | undefined;
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i] as Route;
+      const target = route instanceof QueueGroup ? route.pick() : route;
+      const wait = target?.deliver(message, tracker, signal);
+      if (wait !== undefined) (waits ??= []).push(wait);
+    }
+    if (tracker !== undefined) {
+      tracker.seal();
+      return abortable(waits ? Promise.all([...waits, tracker.promise]).then(() => undefined) : tracker.promise, signal, 'publish');
+    }
+    return waits === undefined ? RESOLVED : Promise.all(waits).then(() => undefined);
+  }
+
+  subscribe<P extends string>(pattern: SubscribePattern<M, P>, handler: Handler<PatternPayload<M, P>>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>>;
+  subscribe<P extends string>(pattern: SubscribePattern<M, P>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>> & Consumer<PatternPayload<M, P>>;
+  subscribe<P extends string>(
+    pattern: SubscribePattern<M, P>,
+    handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions,
+    maybeOptions?: SubscribeOptions,
+  ): BufferedSubscription<PatternPayload<M, P>> {
+    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
+    const options = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
+    if (this.#closed) throw new ClosedError('MemoryBus');
+    assertSubject(pattern, { wildcards: true });
+    const queue = options?.queue;
+    if (queue !== undefined && (typeof queue !== 'string' || queue.length === 0 || /\s/.test(queue))) {
+      throw new InvalidArgumentError(`queue must be a non-empty string without whitespace, got ${JSON.stringify(queue)}`);
+    }
+    const withDefaults = options?.onError || !this.#onError ? options : { ...options, onError: this.#onError };
+    const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, withDefaults, {
+      onClose: () => this.#remove(pattern, queue, subscription as BufferedSubscription<unknown>),
+    });
+    this.#add(pattern, queue, subscription as BufferedSubscription<unknown>);
+    return subscription.start();
+  }
+
+  #add(pattern: string, queue: string | undefined, subscription: BufferedSubscription<unknown>): void {
+    this.#subscriptions.add(subscription);
+    if (queue === undefined) return this.#routes.insert(pattern, subscription);
+    const key = `${pattern}\u0000${queue}`;
+    let group = this.#groups.get(key);
+    if (group === undefined) {
+      this.#groups.set(key, (group = new QueueGroup(key)));
+      this.#routes.insert(pattern, group);
+    }
+    group.members.push(subscription);
+  }
+
+  #remove(pattern: string, queue: string | undefined, subscription: BufferedSubscription<unknown>): void {
+    if (!this.#subscriptions.delete(subscription)) return;
+    if (queue === undefined) return void this.#routes.remove(pattern, subscription);
+    const key = `${pattern}\u0000${queue}`;
+    const group = this.#groups.get(key);
+    if (group === undefined) return;
+    group.remove(subscription);
+    if (group.members.length === 0) {
+      this.#groups.delete(key);
+      this.#routes.remove(pattern, group);
+    }
+  }
+
+  async request<R = unknown, S extends PublishSubject<M> = PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: RequestOptions = {}): Promise<Message<R>> {
+    if (this.#closed) throw new ClosedError('MemoryBus');
+    assertSubject(subject, { wildcards: false });
+    const { timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal } = options;
+    if (this.#routes.match(subject).length === 0) throw new NoRespondersError(subject);
+    const replyTo = this.#inbox + nextId();
+    const what = `request on ${JSON.stringify(subject)}`;
+    let finish!: (error: Error | undefined, message?: Message<unknown>) => void;
+    const reply = new Promise<Message<unknown>>((resolve, reject) => {
+      finish = (error, message) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.#pending.delete(replyTo);
+        this.#closing.delete(finish);
+        if (error) reject(error);
+        else resolve(message as Message<unknown>);
+      };
+      const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), timeoutMs);
+      const onAbort = (): void => finish(new AbortedError(what, signal?.reason));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pending.set(replyTo, { resolve: (m) => finish(undefined, m) });
+      this.#closing.add(finish);
+    });
+    try {
+      await this.#publish(subject, payload, options, replyTo);
+    } catch (error) {
+      finish(error as Error);
+    }
+    return unwrapReply((await reply) as Message<R>, subject);
+  }
+
+  #reply(replyTo: string, payload: unknown, options: PublishOptions | undefined): Promise<void> {
+    const pending = this.#pending.get(replyTo);
+    // a late or duplicate reply has nobody waiting: like NATS, it is dropped
+    if (pending !== undefined) pending.resolve(createMessage({ subject: replyTo, payload: protectPayload(payload, this.#protection), headers: options?.headers, id: options?.id }));
+    return RESOLVED;
+  }
+
+  respond<P extends string, R = unknown>(
+    pattern: SubscribePattern<M, P>,
+    handler: (message: Message<PatternPayload<M, P>>) => R | Promise<R>,
+    options?: SubscribeOptions,
+  ): Subscription<PatternPayload<M, P>> {
+    return this.subscribe(
+      pattern,
+      async (message: Message<PatternPayload<M, P>>) => {
+        const { replyTo } = message;
+        let result: R;
+        try {
+          result = await handler(message);
+        } catch (error) {
+          if (replyTo !== undefined) await this.#reply(replyTo, null, { headers: errorReplyHeaders(error) });
+          throw error;
+        }
+        if (replyTo !== undefined) await this.#reply(replyTo, result, undefined);
+      },
+      options,
+    );
+  }
+
+  /** Ends every subscription (iterators finish, waiting publishers and requests reject with `closed`). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new ClosedError('MemoryBus');
+    for (const finish of this.#closing) finish(error);
+    await Promise.all([...this.#subscriptions].map((s) => s.unsubscribe()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Creates an in-process bus; pass a topic map for compile-time checked subjects and payloads. */
+export function createMemoryBus<M extends TopicMap = AnyTopics>(options?: MemoryBusOptions): MemoryBus<M> {
+  return new MemoryBus<M>(options);
+}
