@@ -106,9 +106,14 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     return { delivered: this.#delivered, dropped: this.#dropped, failed: this.#failed, pending: this.#queue.size + this.#blocked.size };
   }
 
-  /** True when a new message would have to wait or be dropped. Lets queue groups prefer an idle member. */
+  /** True when a new message would have to wait or be dropped. */
   get isFull(): boolean {
     return this.#queue.size >= this.#capacity;
+  }
+
+  /** True when a new message would be handled at once. Lets queue groups prefer an idle member. */
+  get isIdle(): boolean {
+    return !this.#busy && this.#queue.size === 0;
   }
 
   /**

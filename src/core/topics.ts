@@ -30,21 +30,35 @@ type Keys<M> = keyof M & string;
 /** Every literal subject a topic map allows publishing to. */
 export type PublishSubject<M extends TopicMap> = { [K in Keys<M>]: SubjectTemplate<K> }[Keys<M>];
 
+type TokenOverlap<A extends string, B extends string> = A extends '*' ? true : B extends '*' ? true : A extends B ? true : false;
+
+/**
+ * True when some literal subject matches both patterns, compared token by token (`*` = one token, `>` =
+ * one or more), so `orders.*` does not overlap `orders.eu.shipped`.
+ */
+export type PatternsOverlap<A extends string, B extends string> = A extends '>'
+  ? true
+  : B extends '>'
+    ? true
+    : A extends `${infer AH}.${infer AR}`
+      ? B extends `${infer BH}.${infer BR}`
+        ? TokenOverlap<AH, BH> extends true
+          ? PatternsOverlap<AR, BR>
+          : false
+        : false
+      : B extends `${string}.${string}`
+        ? false
+        : TokenOverlap<A, B>;
+
 /** The payload type for publishing to the literal subject `S`. */
 export type PayloadOf<M extends TopicMap, S extends string> = string extends Keys<M>
   ? M[string]
-  : { [K in Keys<M>]: S extends SubjectTemplate<K> ? M[K] : never }[Keys<M>];
+  : { [K in Keys<M>]: PatternsOverlap<K, S> extends true ? M[K] : never }[Keys<M>];
 
 /** The payload type a subscription to pattern `P` receives: every topic the pattern can overlap. */
 export type PatternPayload<M extends TopicMap, P extends string> = string extends Keys<M>
   ? M[string]
-  : {
-      [K in Keys<M>]: SubjectTemplate<K> extends SubjectTemplate<P>
-        ? M[K]
-        : SubjectTemplate<P> extends SubjectTemplate<K>
-          ? M[K]
-          : never;
-    }[Keys<M>];
+  : { [K in Keys<M>]: PatternsOverlap<K, P> extends true ? M[K] : never }[Keys<M>];
 
 /** `P` itself when it can receive a topic of `M`; `never` (a compile error at the call) otherwise. */
 export type SubscribePattern<M extends TopicMap, P extends string> = [PatternPayload<M, P>] extends [never] ? never : P;

@@ -4,7 +4,10 @@
  */
 import type { BufferedSubscription } from '../core/subscription.js';
 
-/** Picks one member per message: round-robin, skipping members whose buffer is full while another has room. */
+/**
+ * Picks one member per message: round-robin among idle members; when none is idle, among members with
+ * buffer room; when all are full, the round-robin member's overflow policy decides.
+ */
 export class QueueGroup {
   readonly members: Array<BufferedSubscription<unknown>> = [];
   #next = 0;
@@ -12,15 +15,23 @@ export class QueueGroup {
   constructor(readonly key: string) {}
 
   pick(): BufferedSubscription<unknown> | undefined {
+    return this.#first((m) => m.isIdle) ?? this.#first((m) => !m.isFull) ?? this.#roundRobin();
+  }
+
+  #first(accept: (member: BufferedSubscription<unknown>) => boolean): BufferedSubscription<unknown> | undefined {
     const n = this.members.length;
     for (let i = 0; i < n; i++) {
       const member = this.members[(this.#next + i) % n] as BufferedSubscription<unknown>;
-      if (!member.isFull) {
+      if (accept(member)) {
         this.#next = (this.#next + i + 1) % n;
         return member;
       }
     }
-    // everyone is full: the round-robin member's overflow policy decides
+    return undefined;
+  }
+
+  #roundRobin(): BufferedSubscription<unknown> | undefined {
+    const n = this.members.length;
     const member = this.members[this.#next % n];
     this.#next = (this.#next + 1) % Math.max(n, 1);
     return member;

@@ -1,0 +1,30 @@
+/**
+ * What the conformance suite needs from a transport. Each transport's test file builds one of these;
+ * the suite in ./suite.ts is written once and run for all of them.
+ */
+import type { Publisher, Requester, Responder, Subscriber, TopicMap } from '../../../src/index.js';
+
+/** One side of the bus as the suite uses it (a bus, or one connection of a network transport). */
+export type Endpoint = Publisher<TopicMap> & Subscriber<TopicMap> & Partial<Requester<TopicMap> & Responder<TopicMap>>;
+
+/** A transport under test. */
+export interface TransportUnderTest {
+  /** Shown in test names. */
+  readonly name: string;
+  /**
+   * Two endpoints that reach each other (for in-process transports they may be the same object) and a
+   * teardown that releases everything they opened. Called once per test.
+   */
+  connect(): Promise<{ publisher: Endpoint; subscriber: Endpoint; close(): Promise<void> }>;
+  /** What the transport supports; the suite asserts the rest throws a typed `unsupported` error or is absent. */
+  readonly supports: {
+    readonly requestReply: boolean;
+    readonly queueGroups: boolean;
+    /** Payloads are serialized (so a function in the payload is `not_serializable`). */
+    readonly serializes: boolean;
+  };
+  /** How long to wait for a message that should arrive (default 2000 ms). */
+  readonly deliveryTimeoutMs?: number;
+  /** How long to watch for a message that must NOT arrive (default 100 ms). */
+  readonly quietMs?: number;
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { SubjectTrie, assertSubject, hasWildcard, isValidSubject, matchSubject } from '../../../src/index.js';
+
+describe('subjects', () => {
+  it('accepts NATS subjects and patterns', () => {
+    for (const s of ['a', 'orders.created', 'a.b.c.d', 'ünïcode.ok', 'with-dash_and:colon']) expect(isValidSubject(s)).toBe(true);
+    for (const p of ['*', '>', 'a.*', 'a.>', '*.b.*', 'a.*.>']) expect(() => assertSubject(p, { wildcards: true })).not.toThrow();
+  });
+
+  it('rejects each malformed form with a reason', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['', /empty/],
+      ['.a', /empty token/],
+      ['a.', /empty token/],
+      ['a..b', /empty token/],
+      ['a b', /whitespace/],
+      ['a\nb', /whitespace/],
+      ['a.>.b', /last token/],
+      ['a*', /whole token/],
+      ['a.b>', /whole token/],
+    ];
+    for (const [subject, reason] of cases) {
+      expect(() => assertSubject(subject, { wildcards: true })).toThrow(reason);
+      expect(() => assertSubject(subject, { wildcards: true })).toThrow(expect.objectContaining({ code: 'invalid_subject', subject }));
+    }
+    expect(() => assertSubject('a.*', { wildcards: false })).toThrow(/publish to a literal subject/);
+    expect(() => assertSubject(42 as unknown as string, { wildcards: true })).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
+  });
+
+  it('tells patterns from literal subjects', () => {
+    expect(['*', '>', 'a.*', '*.a', 'a.*.b', 'a.>'].map(hasWildcard)).toEqual([true, true, true, true, true, true]);
+    expect(['a', 'a.b', 'a*b.c'].map(hasWildcard)).toEqual([false, false, false]);
+  });
+
+  it('matches like NATS', () => {
+    expect(matchSubject('a.*', 'a.b')).toBe(true);
+    expect(matchSubject('a.*', 'a.b.c')).toBe(false);
+    expect(matchSubject('a.>', 'a')).toBe(false);
+    expect(matchSubject('a.>', 'a.b.c')).toBe(true);
+    expect(matchSubject('>', 'x')).toBe(true);
+    expect(matchSubject('*.b', 'a.b')).toBe(true);
+    expect(matchSubject('a.b', 'a.b')).toBe(true);
+    expect(matchSubject('a.b', 'a.c')).toBe(false);
+  });
+});
+
+describe('SubjectTrie', () => {
+  it('agrees with matchSubject on every pattern/subject pair', () => {
+    const patterns = ['a', 'a.b', 'a.*', 'a.>', '*.b', '*', '>', 'a.*.c', 'a.b.c', '*.*.*', 'x.>'];
+    const subjects = ['a', 'b', 'a.b', 'a.c', 'x.b', 'a.b.c', 'a.x.c', 'a.b.d', 'x.y.z', 'x'];
+    const trie = new SubjectTrie<string>();
+    for (const p of patterns) trie.insert(p, p);
+    for (const s of subjects) {
+      expect([...trie.match(s)].sort()).toEqual(patterns.filter((p) => matchSubject(p, s)).sort());
+    }
+  });
+
+  it('removes entries, prunes and invalidates its cache', () => {
+    const trie = new SubjectTrie<number>();
+    trie.insert('a.*', 1);
+    trie.insert('a.*', 2);
+    trie.insert('a.>', 3);
+    expect(trie.match('a.b')).toHaveLength(3);
+    expect(trie.remove('a.*', 1)).toBe(true);
+    expect(trie.remove('a.*', 1)).toBe(false);
+    expect(trie.remove('nope.x', 1)).toBe(false);
+    expect([...trie.match('a.b')].sort()).toEqual([2, 3]);
+    trie.remove('a.*', 2);
+    trie.remove('a.>', 3);
+    expect(trie.size).toBe(0);
+    expect(trie.match('a.b')).toEqual([]);
+  });
+
+  it('returns each value once even when two of its paths match', () => {
+    const trie = new SubjectTrie<string>();
+    trie.insert('a.*', 'v');
+    trie.insert('*.b', 'v');
+    expect(trie.match('a.b')).toEqual(['v']);
+  });
+
+  it('keeps its match cache bounded', () => {
+    const trie = new SubjectTrie<number>();
+    trie.insert('>', 1);
+    for (let i = 0; i < 10_000; i++) expect(trie.match(`s.${i}`)).toEqual([1]);
+    expect(trie.cached('s.0')).toBeUndefined();
+    expect(trie.cached('s.9999')).toEqual([1]);
+  });
+});
