@@ -85,14 +85,14 @@ class Envelope<T> implements Message<T> {
   #acker: Acker | undefined;
   #settled = false;
 
-  constructor(init: MessageInit<T>) {
-    this.subject = init.subject;
-    this.payload = init.payload;
-    this.headers = init.headers ?? NO_HEADERS;
-    this.replyTo = init.replyTo;
-    this.delivery = init.delivery ?? FIRST_DELIVERY;
-    this.#id = init.id;
-    this.#acker = init.acker;
+  constructor(subject: string, payload: T, headers: Headers | undefined, id: string | undefined, replyTo: string | undefined, delivery: DeliveryInfo | undefined, acker: Acker | undefined) {
+    this.subject = subject;
+    this.payload = payload;
+    this.headers = headers ?? NO_HEADERS;
+    this.replyTo = replyTo;
+    this.delivery = delivery ?? FIRST_DELIVERY;
+    this.#id = id;
+    this.#acker = acker;
   }
 
   get id(): string {
@@ -137,5 +137,13 @@ class Envelope<T> implements Message<T> {
 
 /** Builds a {@link Message}. Without `acker`, ack/nak/term/inProgress are harmless no-ops. */
 export function createMessage<T>(init: MessageInit<T>): Message<T> {
-  return new Envelope(init);
+  return new Envelope(init.subject, init.payload, init.headers, init.id, init.replyTo, init.delivery, init.acker);
+}
+
+/**
+ * {@link createMessage} with positional arguments, for transports' hot paths (no init object).
+ * @internal
+ */
+export function newMessage<T>(subject: string, payload: T, headers: Headers | undefined, id: string | undefined, replyTo: string | undefined): Message<T> {
+  return new Envelope(subject, payload, headers, id, replyTo, undefined, undefined);
 }

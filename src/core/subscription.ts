@@ -205,44 +205,48 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   #run(message: Message<T>, tracker: DeliveryTracker | undefined): void {
     const handler = this.#handler as Handler<T>;
     this.#busy = true;
-    let next: Pending<T> | undefined = { message, tracker };
-    while (next !== undefined) {
-      const current: Pending<T> = next;
+    for (;;) {
       this.#delivered++;
       let result: unknown;
+      let failed = false;
       try {
-        result = handler(current.message);
+        result = handler(message);
       } catch (error) {
-        this.#fail(error, current);
-        next = this.#take();
-        continue;
+        failed = true;
+        this.#fail(error, message, tracker);
       }
-      if (result instanceof Promise || (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function')) {
+      if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+        const current = message;
+        const currentTracker = tracker;
         (result as PromiseLike<unknown>).then(
-          () => this.#resume(current, undefined),
-          (error: unknown) => this.#resume(current, error ?? new Error('handler rejected')),
+          () => this.#resume(current, currentTracker, undefined),
+          (error: unknown) => this.#resume(current, currentTracker, error ?? new Error('handler rejected')),
         );
         return;
       }
-      current.tracker?.done();
-      next = this.#take();
+      if (!failed) tracker?.done();
+      if (this.#queue.size === 0) break;
+      const next = this.#take();
+      if (next === undefined) break;
+      message = next.message;
+      tracker = next.tracker;
     }
     this.#idle();
   }
 
-  #resume(finished: Pending<T>, error: unknown): void {
-    if (error !== undefined) this.#fail(error, finished);
-    else finished.tracker?.done();
+  #resume(message: Message<T>, tracker: DeliveryTracker | undefined, error: unknown): void {
+    if (error !== undefined) this.#fail(error, message, tracker);
+    else tracker?.done();
     const next = this.#take();
     if (next === undefined) this.#idle();
     else this.#run(next.message, next.tracker);
   }
 
-  #fail(error: unknown, pending: Pending<T>): void {
+  #fail(error: unknown, message: Message<T>, tracker: DeliveryTracker | undefined): void {
     this.#failed++;
-    pending.tracker?.done(error);
+    tracker?.done(error);
     try {
-      (this.#options.onError ?? reportToConsole)(error, pending.message as Message<unknown>);
+      (this.#options.onError ?? reportToConsole)(error, message as Message<unknown>);
     } catch {
       // an onError that throws must not stop delivery
     }

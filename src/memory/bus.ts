@@ -3,7 +3,7 @@
  * @module
  */
 import { ClosedError, NoRespondersError, TimeoutError, AbortedError, InvalidArgumentError } from '../core/errors.js';
-import { createMessage, type Headers, type Message } from '../core/message.js';
+import { createMessage, newMessage, type Message } from '../core/message.js';
 import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription, abortable } from '../core/subscription.js';
@@ -12,7 +12,7 @@ import { errorReplyHeaders, unwrapReply } from '../core/reply.js';
 import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
-import { protectPayload, type PayloadProtection } from './payload.js';
+import { clonePayload, freezePayload, type PayloadProtection } from './payload.js';
 import { QueueGroup } from './queue-group.js';
 
 /** Options of {@link MemoryBus.publish}. */
@@ -90,26 +90,40 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   #publish(subject: string, payload: unknown, options: MemoryPublishOptions | undefined, replyTo: string | undefined): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedError('MemoryBus'));
     let routes = this.#routes.cached(subject);
-    try {
-      if (routes === undefined) {
-        if (subject.startsWith(this.#inbox)) return this.#reply(subject, payload, options);
+    if (routes === undefined) {
+      if (subject.startsWith(this.#inbox)) return this.#reply(subject, payload, options);
+      try {
         assertSubject(subject, { wildcards: false });
-        routes = this.#routes.match(subject);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      payload = protectPayload(payload, this.#protection);
-    } catch (error) {
-      return Promise.reject(error);
+      routes = this.#routes.match(subject);
+    }
+    let copies: unknown[] | undefined;
+    if (this.#protection === 'clone') {
+      try {
+        // one copy per recipient, all made before any delivery: a value that cannot be cloned is refused
+        // whole (even with nobody listening, as the cross-tab transports would refuse it)
+        copies = Array.from({ length: Math.max(routes.length, 1) }, () => clonePayload(payload));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     this.#published++;
     if (routes.length === 0) return RESOLVED;
-    const message = createMessage({ subject, payload, headers: options?.headers, id: options?.id, replyTo });
+    if (routes.length > 1 && this.#protection === 'freeze') freezePayload(payload);
     const signal = options?.signal;
     const tracker = options?.untilHandled ? new DeliveryTracker(subject) : undefined;
+    const headers = options?.headers;
+    const id = copies ? (options?.id ?? nextId()) : options?.id;
+    let message = newMessage(subject, payload, headers, id, replyTo);
     let waits: Array<Promise<void>> | undefined;
     for (let i = 0; i < routes.length; i++) {
       const route = routes[i] as Route;
       const target = route instanceof QueueGroup ? route.pick() : route;
-      const wait = target?.deliver(message, tracker, signal);
+      if (target === undefined) continue;
+      if (copies) message = newMessage(subject, copies[i], headers, id, replyTo);
+      const wait = target.deliver(message, tracker, signal);
       if (wait !== undefined) (waits ??= []).push(wait);
     }
     if (tracker !== undefined) {
@@ -202,7 +216,10 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   #reply(replyTo: string, payload: unknown, options: PublishOptions | undefined): Promise<void> {
     const pending = this.#pending.get(replyTo);
     // a late or duplicate reply has nobody waiting: like NATS, it is dropped
-    if (pending !== undefined) pending.resolve(createMessage({ subject: replyTo, payload: protectPayload(payload, this.#protection), headers: options?.headers, id: options?.id }));
+    if (pending !== undefined) {
+      const reply = this.#protection === 'clone' ? clonePayload(payload) : payload;
+      pending.resolve(createMessage({ subject: replyTo, payload: reply, headers: options?.headers, id: options?.id }));
+    }
     return RESOLVED;
   }
 

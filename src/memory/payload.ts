@@ -5,12 +5,14 @@
 import { cloneValue } from '../core/codec.js';
 
 /**
- * - `freeze` (default): the payload object is deep-frozen at publish, in place. Cheap, and a subscriber's
- *   write throws in strict mode. The publisher's own object is frozen too: publish hands it over.
- *   Typed arrays and ArrayBuffers cannot be frozen and are shared as they are.
- * - `clone`: every publish delivers a `structuredClone` copy; the publisher keeps a mutable original.
+ * - `freeze` (default): a payload that reaches two or more subscribers is deep-frozen, in place, before the
+ *   first handler runs, so a subscriber's write throws (in strict mode) instead of changing what the others
+ *   see. A payload that reaches one subscriber is handed over as is: nobody else sees it, and freezing
+ *   costs about as much as the whole delivery. Publishing hands the object over: don't mutate it afterwards
+ *   (use `clone` if you must). Typed arrays and ArrayBuffers cannot be frozen and are shared as they are.
+ * - `clone`: every subscriber gets its own `structuredClone` copy; the publisher keeps a mutable original.
  *   Payloads that cannot be cloned fail at publish with `not_serializable`, as on the cross-tab transports.
- * - `shared`: no protection (fastest); only for payloads you never mutate.
+ * - `shared`: no protection; only for payloads nobody mutates.
  */
 export type PayloadProtection = 'freeze' | 'clone' | 'shared';
 
@@ -23,12 +25,10 @@ function deepFreeze(value: object): void {
   }
 }
 
-/** Applies the protection to one payload. */
-export function protectPayload<T>(payload: T, protection: PayloadProtection): T {
-  if (typeof payload !== 'object' || payload === null) return payload;
-  if (protection === 'freeze') {
-    if (!Object.isFrozen(payload)) deepFreeze(payload);
-    return payload;
-  }
-  return protection === 'clone' ? cloneValue(payload) : payload;
+/** Deep-freezes an object payload (see `freeze`); other values pass through. */
+export function freezePayload<T>(payload: T): T {
+  if (typeof payload === 'object' && payload !== null && !Object.isFrozen(payload)) deepFreeze(payload);
+  return payload;
 }
+
+export { cloneValue as clonePayload };

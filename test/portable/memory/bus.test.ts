@@ -52,7 +52,15 @@ describe('memory bus', () => {
     await createMemoryBus().publish('nobody.home', 1, { untilHandled: true });
   });
 
-  it('freezes payloads by default so one subscriber cannot change what another sees', async () => {
+  it('hands a payload with one recipient over as is, unfrozen', async () => {
+    const bus = createMemoryBus();
+    bus.subscribe('solo', () => undefined);
+    const payload = { n: 1 };
+    await bus.publish('solo', payload);
+    expect(Object.isFrozen(payload)).toBe(false);
+  });
+
+  it('freezes payloads shared by several subscribers so one cannot change what another sees', async () => {
     const bus = createMemoryBus();
     const errors: unknown[] = [];
     const seen: unknown[] = [];
@@ -69,14 +77,23 @@ describe('memory bus', () => {
     await bus.publish('o', new Uint8Array([1]));
   });
 
-  it('clones payloads with payload: clone, leaving the publisher its object', async () => {
+  it('gives every subscriber its own copy with payload: clone, leaving the publisher its object', async () => {
     const bus = createMemoryBus({ payload: 'clone' });
-    const seen: unknown[] = [];
-    bus.subscribe('o', (m) => void seen.push(m.payload));
+    const seen: Array<{ n: number }> = [];
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      bus.subscribe('o', (m) => {
+        const copy = m.payload as { n: number };
+        copy.n += 10;
+        seen.push(copy);
+        ids.push(m.id);
+      });
+    }
     const payload = { n: 1 };
     await bus.publish('o', payload);
     payload.n = 2;
-    expect(seen[0]).toEqual({ n: 1 });
+    expect(seen).toEqual([{ n: 11 }, { n: 11 }]);
+    expect(ids[0]).toBe(ids[1]);
     expect(Object.isFrozen(payload)).toBe(false);
   });
 
