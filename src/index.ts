@@ -16,3 +16,4 @@ export { compose } from './core/compose.js';
 export { BufferedSubscription, abortable, resolveSubscribeOptions, type SubscriptionHooks } from './core/subscription.js';
 export { DeliveryTracker } from './core/settle.js';
 export { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER, errorReplyHeaders, unwrapReply } from './core/reply.js';
+export type { Telemetry, PublishInfo, PublishScope, ConsumeInfo, SettleOutcome } from './core/telemetry.js';

@@ -9,6 +9,7 @@ import { AbortedError, ClosedError, InvalidArgumentError, SlowConsumerError } fr
 import type { Consumer, FetchOptions, Handler, OverflowPolicy, SubscribeOptions, Subscription, SubscriptionStats } from './interfaces.js';
 import type { Message } from './message.js';
 import type { DeliveryTracker } from './settle.js';
+import type { ConsumeInfo, Telemetry } from './telemetry.js';
 
 const POLICIES: ReadonlySet<OverflowPolicy> = new Set(['block', 'drop-newest', 'drop-oldest', 'disconnect']);
 const DONE: Promise<void> = Promise.resolve();
@@ -43,6 +44,10 @@ export interface SubscriptionHooks {
   onClose(): void | Promise<void>;
   /** Resolves once the transport registered interest. Default: already. */
   ready?: Promise<void>;
+  /** Records consumer spans, drops and lag. */
+  telemetry?: Telemetry | undefined;
+  /** The transport's name for telemetry (`messaging.system`). Default `isoflux`. */
+  system?: string;
 }
 
 /**
@@ -60,6 +65,9 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   readonly #overflow: OverflowPolicy;
   readonly #maxDrops: number;
   readonly #hooks: SubscriptionHooks;
+  readonly #telemetry: Telemetry | undefined;
+  readonly #info: ConsumeInfo;
+  readonly #unobserve: (() => void) | undefined;
   readonly #queue = new Fifo<Pending<T>>();
   readonly #blocked = new Fifo<Blocked<T>>();
   readonly #readers = new Fifo<Reader<T>>();
@@ -82,6 +90,12 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     this.#overflow = resolved.overflow;
     this.#maxDrops = resolved.maxConsecutiveDrops;
     this.#hooks = hooks;
+    this.#telemetry = hooks.telemetry;
+    this.#info = { system: hooks.system ?? 'isoflux', pattern, queue: this.#options.queue };
+    this.#unobserve = hooks.telemetry?.observe('consumer.lag', () => this.#queue.size + this.#blocked.size, {
+      'messaging.system': this.#info.system,
+      'messaging.destination.name': pattern,
+    });
     this.ready = hooks.ready ?? DONE;
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
     const signal = this.#options.signal;
@@ -186,6 +200,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
 
   #drop(message: Message<T>, tracker: DeliveryTracker | undefined, reason: 'closed'): void {
     this.#dropped++;
+    this.#telemetry?.dropped(this.#info, reason, this.#overflow);
     this.#options.onDrop?.(message as Message<unknown>, reason);
     tracker?.add();
     tracker?.done();
@@ -194,6 +209,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   #countDrop(message: Message<T>, tracker: DeliveryTracker | undefined, reason: 'overflow' | 'closed'): void {
     this.#dropped++;
     this.#consecutiveDrops++;
+    this.#telemetry?.dropped(this.#info, reason, this.#overflow);
     try {
       this.#options.onDrop?.(message as Message<unknown>, reason);
     } finally {
@@ -210,7 +226,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       let result: unknown;
       let failed = false;
       try {
-        result = handler(message);
+        result = this.#telemetry?.enabled() ? this.#traced(handler, message) : handler(message);
       } catch (error) {
         failed = true;
         this.#fail(error, message, tracker);
@@ -232,6 +248,10 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       tracker = next.tracker;
     }
     this.#idle();
+  }
+
+  #traced(handler: Handler<T>, message: Message<T>): unknown {
+    return (this.#telemetry as Telemetry).process(message as Message<unknown>, this.#info, () => handler(message));
   }
 
   #resume(message: Message<T>, tracker: DeliveryTracker | undefined, error: unknown): void {
@@ -346,6 +366,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#detachSignal?.();
+    this.#unobserve?.();
     for (const p of this.#queue.clear()) this.#countDrop(p.message, p.tracker, 'closed');
     const closedError = reason ?? new ClosedError(`Subscription ${JSON.stringify(this.pattern)}`);
     for (const b of this.#blocked.clear()) {

@@ -11,6 +11,7 @@ import { DeliveryTracker } from '../core/settle.js';
 import { errorReplyHeaders, unwrapReply } from '../core/reply.js';
 import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
+import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { clonePayload, freezePayload, type PayloadProtection } from './payload.js';
 import { QueueGroup } from './queue-group.js';
@@ -32,6 +33,8 @@ export interface MemoryBusOptions {
   onError?: SubscribeOptions['onError'];
   /** Closes the bus when aborted. */
   signal?: AbortSignal;
+  /** Records spans and metrics (see `isoflux/otel`). */
+  telemetry?: Telemetry;
 }
 
 /** Counters of a memory bus. */
@@ -63,6 +66,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   readonly #closing = new Set<(error: Error) => void>();
   readonly #protection: PayloadProtection;
   readonly #onError: SubscribeOptions['onError'];
+  readonly #telemetry: Telemetry | undefined;
   #published = 0;
   #closed = false;
 
@@ -71,6 +75,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     if (payload !== 'freeze' && payload !== 'clone' && payload !== 'shared') throw new InvalidArgumentError(`payload must be freeze, clone or shared, got ${String(payload)}`);
     this.#protection = payload;
     this.#onError = options.onError;
+    this.#telemetry = options.telemetry;
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
@@ -84,7 +89,17 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   }
 
   publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: MemoryPublishOptions): Promise<void> {
+    if (this.#telemetry?.enabled()) return this.#publishTraced(subject, payload, options, undefined, this.#telemetry);
     return this.#publish(subject, payload, options, undefined);
+  }
+
+  #publishTraced(subject: string, payload: unknown, options: MemoryPublishOptions | undefined, replyTo: string | undefined, telemetry: Telemetry): Promise<void> {
+    const id = options?.id ?? nextId();
+    const scope = telemetry.publish({ system: 'memory', subject, id }, options?.headers);
+    if (scope === undefined) return this.#publish(subject, payload, options, replyTo);
+    const sent = this.#publish(subject, payload, { ...options, id, headers: scope.headers }, replyTo);
+    sent.then(() => scope.end(), (error: unknown) => scope.end(error));
+    return sent;
   }
 
   #publish(subject: string, payload: unknown, options: MemoryPublishOptions | undefined, replyTo: string | undefined): Promise<void> {
@@ -151,6 +166,8 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     const withDefaults = options?.onError || !this.#onError ? options : { ...options, onError: this.#onError };
     const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, withDefaults, {
       onClose: () => this.#remove(pattern, queue, subscription as BufferedSubscription<unknown>),
+      telemetry: this.#telemetry,
+      system: 'memory',
     });
     this.#add(pattern, queue, subscription as BufferedSubscription<unknown>);
     return subscription.start();
@@ -206,7 +223,8 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
       this.#closing.add(finish);
     });
     try {
-      await this.#publish(subject, payload, options, replyTo);
+      if (this.#telemetry?.enabled()) await this.#publishTraced(subject, payload, options, replyTo, this.#telemetry);
+      else await this.#publish(subject, payload, options, replyTo);
     } catch (error) {
       finish(error as Error);
     }
