@@ -1,0 +1,12 @@
+/**
+ * The panels the demo page shows, in order. Adding a transport to the demo: write `panels/<transport>.ts`
+ * exporting a {@link DemoPanel}, and add it to this list.
+ * @module
+ */
+import { memoryPanel } from './memory.js';
+import type { DemoPanel } from './types.js';
+
+export type { DemoPanel } from './types.js';
+
+/** Every panel, in page order. */
+export const panels: ReadonlyArray<DemoPanel> = [memoryPanel];

@@ -1,0 +1,114 @@
+/**
+ * One Vite config for two jobs.
+ *
+ * - `vite build` (after `tsc -p tsconfig.build.json` wrote the .d.ts files into dist/) builds the library:
+ *   - `esm`: one ES module per public entry, `src/index.ts` → `dist/index.js` and every `src/<folder>/index.ts`
+ *     → `dist/<folder>/index.js`, discovered at build time so a new transport needs no change here. Modules are
+ *     preserved (dist/ mirrors src/ and its .d.ts files), so bundlers tree-shake per file and the entries share
+ *     one copy of the core (one `IsofluxError` class for `instanceof`). Third-party imports stay external.
+ *   - `iife`: `dist/isoflux.iife.js`, core + memory bus, minified, for a plain `<script>` tag (global `isoflux`).
+ * - `vite` / `vite dev` (and `npm run demo`, which starts this config through `demo/serve.mjs`) serves the demo
+ *   app in `demo/`, importing the library straight from `src/`.
+ * @module
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const SRC = join(ROOT, 'src');
+const OUT = join(ROOT, 'dist');
+const IIFE_ENTRY = 'virtual:isoflux-iife';
+/** The features bundled into the `<script>` build: the runtime-agnostic core and the in-process bus. */
+const IIFE_PARTS = ['index.ts', 'memory/index.ts'];
+
+/** `{ index: src/index.ts, memory/index: src/memory/index.ts, … }`: the root entry plus every folder with an index.ts. */
+function discoverEntries(): Record<string, string> {
+  const entries: Record<string, string> = { index: join(SRC, 'index.ts') };
+  for (const dirent of readdirSync(SRC, { withFileTypes: true })) {
+    const file = join(SRC, dirent.name, 'index.ts');
+    if (dirent.isDirectory() && existsSync(file)) entries[`${dirent.name}/index`] = file;
+  }
+  return entries;
+}
+
+/** A built entry nobody can import is a forgotten `exports` line: say so at build time. */
+function warnAboutUnexportedEntries(entries: Record<string, string>): Plugin {
+  return {
+    name: 'isoflux:check-exports',
+    applyToEnvironment: (environment) => environment.name === 'esm',
+    buildStart() {
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> };
+      for (const name of Object.keys(entries)) {
+        const subpath = name === 'index' ? '.' : `./${name.slice(0, -'/index'.length)}`;
+        if (pkg.exports?.[subpath] === undefined) this.warn(`src/${name}.ts is built but package.json "exports" has no "${subpath}" entry`);
+      }
+    },
+  };
+}
+
+/** The IIFE entry: core and memory re-exported from one module, without a file in src/ for it. */
+function iifeEntry(): Plugin {
+  const id = `\0${IIFE_ENTRY}`;
+  return {
+    name: 'isoflux:iife-entry',
+    resolveId: (source) => (source === IIFE_ENTRY ? id : undefined),
+    load: (source) => (source === id ? IIFE_PARTS.map((part) => `export * from ${JSON.stringify(join(SRC, part))};`).join('\n') : undefined),
+  };
+}
+
+/** Bare specifiers (`@nats-io/nats-core`, `idb-keyval`, `comlink`, `postgres`, `@opentelemetry/api` …) are the user's to install. */
+function isThirdParty(id: string): boolean {
+  return !id.startsWith('.') && !id.startsWith('\0') && !isAbsolute(id);
+}
+
+function libraryConfig(): UserConfig {
+  const entries = discoverEntries();
+  const shared = { outDir: OUT, emptyOutDir: false, target: 'es2022', sourcemap: true, copyPublicDir: false } as const;
+  return {
+    publicDir: false,
+    logLevel: 'warn',
+    plugins: [warnAboutUnexportedEntries(entries), iifeEntry()],
+    environments: {
+      esm: {
+        consumer: 'client',
+        build: {
+          ...shared,
+          minify: false,
+          lib: { entry: entries, formats: ['es'] },
+          rolldownOptions: {
+            external: isThirdParty,
+            output: { preserveModules: true, preserveModulesRoot: SRC, entryFileNames: '[name].js' },
+          },
+        },
+      },
+      iife: {
+        consumer: 'client',
+        build: {
+          ...shared,
+          minify: true,
+          lib: { entry: IIFE_ENTRY, formats: ['iife'], name: 'isoflux', fileName: () => 'isoflux.iife.js' },
+          rolldownOptions: { input: IIFE_ENTRY },
+        },
+      },
+    },
+    builder: {
+      // Only the two library environments: the implicit `client` one would look for an index.html.
+      async buildApp(builder) {
+        for (const name of ['esm', 'iife']) await builder.build(builder.environments[name]!);
+      },
+    },
+  };
+}
+
+function demoConfig(): UserConfig {
+  return {
+    root: resolve(ROOT, 'demo'),
+    publicDir: false,
+    clearScreen: false,
+    server: { host: '127.0.0.1' },
+  };
+}
+
+export default defineConfig(({ command }) => (command === 'serve' ? demoConfig() : libraryConfig()));
