@@ -4,13 +4,13 @@
  * @module
  */
 export * from './core/errors.js';
-export { assertSubject, isValidSubject, hasWildcard, matchSubject } from './core/subject.js';
+export { assertSubject, assertQueueName, isValidSubject, hasWildcard, matchSubject } from './core/subject.js';
 export { SubjectTrie } from './core/subject-trie.js';
 export { nextId } from './core/id.js';
 export { createMessage, type Acker, type DeliveryInfo, type Headers, type Message, type MessageInit } from './core/message.js';
 export type * from './core/interfaces.js';
 export type * from './core/topics.js';
-export { jsonCodec, textCodec, bytesCodec, cloneCodec, cloneValue, decodeWith, type Codec } from './core/codec.js';
+export { jsonCodec, textCodec, bytesCodec, cloneCodec, cloneValue, decodeWith, type Codec, type JsonCodecOptions } from './core/codec.js';
 export { validate, type StandardSchemaV1, type InferOutput } from './core/schema.js';
 export { compose } from './core/compose.js';
 export { BufferedSubscription, abortable, resolveSubscribeOptions, type SubscriptionHooks } from './core/subscription.js';

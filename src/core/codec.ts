@@ -16,11 +16,49 @@ export interface Codec<T = unknown, W = Uint8Array> {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** JSON in UTF-8. Rejects what JSON cannot carry faithfully (functions, BigInt, cycles, `undefined` at the top). */
-export function jsonCodec<T = unknown>(): Codec<T> {
+/** Options of {@link jsonCodec}. */
+export interface JsonCodecOptions {
+  /**
+   * Refuse functions and symbols anywhere in the payload (default true). `JSON.stringify` silently drops
+   * them, so a subscriber would get less than was published; the check walks the payload once
+   * (a few hundred ns for a typical small object). Turn off only for payloads you build yourself.
+   */
+  strict?: boolean;
+}
+
+const MAX_CHECK_DEPTH = 64;
+
+/** True when `value` holds a function or symbol that JSON would drop without a word. */
+function hasDroppedValue(value: unknown, depth: number): boolean {
+  if (typeof value === 'function' || typeof value === 'symbol') return true;
+  if (typeof value !== 'object' || value === null || depth > MAX_CHECK_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (needsCheck(value[i]) && hasDroppedValue(value[i], depth + 1)) return true;
+    return false;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (needsCheck(child) && hasDroppedValue(child, depth + 1)) return true;
+  }
+  return false;
+}
+
+function needsCheck(value: unknown): boolean {
+  const type = typeof value;
+  return (type === 'object' && value !== null) || type === 'function' || type === 'symbol';
+}
+
+/**
+ * JSON in UTF-8. Rejects what JSON cannot carry faithfully with `not_serializable`: functions and symbols
+ * (unless `strict: false`), BigInt, cycles, and `undefined` at the top.
+ */
+export function jsonCodec<T = unknown>(options: JsonCodecOptions = {}): Codec<T> {
+  const strict = options.strict ?? true;
   return {
     name: 'json',
     encode(value) {
+      if (strict && needsCheck(value) && hasDroppedValue(value, 0)) throw new NotSerializableError('JSON (it would silently drop a function or symbol)');
       let text: string | undefined;
       try {
         text = JSON.stringify(value);

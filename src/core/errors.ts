@@ -146,6 +146,28 @@ export class SlowConsumerError extends IsofluxError {
   }
 }
 
+/** The runtime lacks what a transport needs (no WebSocket, no BroadcastChannel …), or a form cannot be supported. */
+export class UnsupportedError extends IsofluxError {
+  constructor(message: string) {
+    super('unsupported', message);
+  }
+}
+
+/** A connection to a server could not be opened (refused, bad URL, handshake timeout, auth). */
+export class ConnectionFailedError extends IsofluxError {
+  constructor(readonly url: string, hint: string, options?: IsofluxErrorOptions) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('connection_failed', `Could not connect to ${url}${reason}. ${hint}`, options);
+  }
+}
+
+/** Writing to durable storage failed because the storage is full. Entries stored before are intact. */
+export class StorageQuotaError extends IsofluxError {
+  constructor(what: string, options?: IsofluxErrorOptions) {
+    super('storage_quota', `${what}: storage quota exceeded. Free space (drain or discard entries) or ask for persistent storage (navigator.storage.persist()).`, options);
+  }
+}
+
 /** True when `error` is an isoflux error, optionally with the given code. */
 export function isIsofluxError(error: unknown, code?: ErrorCode): error is IsofluxError {
   return error instanceof IsofluxError && (code === undefined || error.code === code);

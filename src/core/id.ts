@@ -13,7 +13,8 @@ function randomPrefix(length: number): string {
   return out;
 }
 
-const prefix = randomPrefix(12);
+// Made on first use, not at module load: workerd forbids random values in the global scope.
+let prefix: string | undefined;
 let counter = 0;
 
 /**
@@ -21,6 +22,7 @@ let counter = 0;
  * processes do not collide and two ids from one process compare in creation order when of equal length.
  */
 export function nextId(): string {
+  prefix ??= randomPrefix(12);
   counter++;
   return prefix + counter.toString(36).padStart(8, '0');
 }

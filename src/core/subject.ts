@@ -3,7 +3,7 @@
  * token only) matches one or more tokens.
  * @module
  */
-import { InvalidSubjectError } from './errors.js';
+import { InvalidArgumentError, InvalidSubjectError } from './errors.js';
 
 const WHITESPACE = /\s/;
 
@@ -29,6 +29,13 @@ export function assertSubject(subject: string, options: { wildcards: boolean }):
     }
     if (dot === -1) return;
     start = dot + 1;
+  }
+}
+
+/** Checks a queue-group name: a non-empty string without whitespace. Throws {@link InvalidArgumentError}. */
+export function assertQueueName(queue: unknown): asserts queue is string {
+  if (typeof queue !== 'string' || queue.length === 0 || WHITESPACE.test(queue)) {
+    throw new InvalidArgumentError(`queue must be a non-empty string without whitespace, got ${JSON.stringify(queue)}`);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { ClosedError, NoRespondersError, TimeoutError, AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { createMessage, newMessage, type Message } from '../core/message.js';
-import { assertSubject } from '../core/subject.js';
+import { assertQueueName, assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription, abortable } from '../core/subscription.js';
 import { DeliveryTracker } from '../core/settle.js';
@@ -160,9 +160,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     if (this.#closed) throw new ClosedError('MemoryBus');
     assertSubject(pattern, { wildcards: true });
     const queue = options?.queue;
-    if (queue !== undefined && (typeof queue !== 'string' || queue.length === 0 || /\s/.test(queue))) {
-      throw new InvalidArgumentError(`queue must be a non-empty string without whitespace, got ${JSON.stringify(queue)}`);
-    }
+    if (queue !== undefined) assertQueueName(queue);
     const withDefaults = options?.onError || !this.#onError ? options : { ...options, onError: this.#onError };
     const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, withDefaults, {
       onClose: () => this.#remove(pattern, queue, subscription as BufferedSubscription<unknown>),

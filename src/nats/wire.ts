@@ -4,17 +4,15 @@
  * headers. Shared by the nats and jetstream transports so both speak exactly the same format.
  * @module
  */
-import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders, MsgHdrsImpl, NoRespondersError as NatsNoResponders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
 import { decodeWith, type Codec } from '../core/codec.js';
-import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError, TimeoutError, ValidationError } from '../core/errors.js';
+import { ClosedError, InvalidArgumentError, IsofluxError, NoRespondersError, PayloadTooLargeError, TimeoutError, ValidationError } from '../core/errors.js';
 import type { Headers } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 
 /** Header carrying the isoflux message id; JetStream uses the same header for de-duplication. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 
-/** `NATS/1.0\r\n` before the headers and `\r\n` after them. */
-const HEADER_FRAMING_BYTES = 12;
 const NO_HEADERS: Headers = Object.freeze({});
 
 /** NATS headers carrying `id` and the user's `headers`. Throws `invalid_argument` for a header NATS cannot carry. */
@@ -24,29 +22,104 @@ export function toNatsHeaders(id: string, headers: Headers | undefined): MsgHdrs
     if (headers !== undefined) for (const key in headers) h.set(key, headers[key] as string);
     h.set(MSG_ID_HEADER, id);
   } catch (cause) {
-    throw new InvalidArgumentError(`a header cannot be sent over NATS (${(cause as Error).message}): use ASCII names without ':' or spaces, and values without CR/LF`);
+    throw invalidHeader(cause);
   }
   return h;
 }
 
-/** Bytes the headers take on the wire (an estimate that is exact for ASCII, which NATS header names are). */
-function headerBytes(id: string, headers: Headers | undefined): number {
-  let size = HEADER_FRAMING_BYTES + MSG_ID_HEADER.length + 4 + id.length;
-  if (headers !== undefined) for (const key in headers) size += key.length + 4 + (headers[key] as string).length;
-  return size;
+function invalidHeader(cause?: unknown): InvalidArgumentError {
+  const detail = cause instanceof Error ? ` (${cause.message})` : '';
+  return new InvalidArgumentError(`a header cannot be sent over NATS${detail}: names are printable ASCII without ':' or spaces, values have no CR/LF`);
 }
 
 /**
- * Encodes `payload` and checks it against the server's `max_payload` (headers included, as the server
- * counts them), so an oversize message fails with `payload_too_large` and nothing is sent.
+ * Headers whose wire form is already encoded. nats-core's publish only calls `encode()` on the headers it is
+ * given, and building the block in one pass costs about a third of a `headers()` + `set()` + `encode()`
+ * round (measured: 2.6 µs → under 1 µs per message), which is most of what separates a publish with an id from
+ * a raw one. Only for `publish`: APIs that read headers back (request, JetStream) get {@link toNatsHeaders}.
  */
-export function encodeForNats(nc: NatsConnection, codec: Codec<unknown>, payload: unknown, id: string, headers: Headers | undefined): Uint8Array {
-  const data = codec.encode(payload);
-  const limit = nc.info?.max_payload;
-  if (limit !== undefined && data.length + HEADER_FRAMING_BYTES > limit) {
-    const size = data.length + headerBytes(id, headers);
-    if (size > limit) throw new PayloadTooLargeError(size, limit, "the NATS server's max_payload");
+class EncodedHeaders extends MsgHdrsImpl {
+  readonly #bytes: Uint8Array;
+  constructor(bytes: Uint8Array) {
+    super();
+    this.#bytes = bytes;
   }
+  override encode(): Uint8Array {
+    return this.#bytes;
+  }
+}
+
+const encoder = new TextEncoder();
+const HEADER_START = `NATS/1.0\r\n${MSG_ID_HEADER}: `;
+
+function checkName(name: string): void {
+  if (name.length === 0) throw invalidHeader();
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 33 || c > 126 || c === 58) throw invalidHeader();
+  }
+}
+
+/** The NATS header block for `id` and `headers`, validated, in one pass (ASCII written directly). */
+function encodeHeaderBlock(id: string, headers: Headers | undefined): Uint8Array {
+  if (id.includes('\r') || id.includes('\n')) throw invalidHeader();
+  let text = HEADER_START + id;
+  if (headers !== undefined) {
+    for (const key in headers) {
+      const value = headers[key] as string;
+      checkName(key);
+      if (value.includes('\r') || value.includes('\n')) throw invalidHeader();
+      text += `\r\n${key}: ${value}`;
+    }
+  }
+  text += '\r\n\r\n';
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127) return encoder.encode(text);
+    bytes[i] = c;
+  }
+  return bytes;
+}
+
+/** A payload and header block ready for `nc.publish`, checked against the server's `max_payload`. */
+export interface EncodedMessage {
+  readonly data: Uint8Array;
+  /** Undefined for a bare message (no id, no headers). */
+  readonly headers: MsgHdrs | undefined;
+}
+
+/**
+ * Encodes `payload` and the headers for a plain publish, and checks them against the server's `max_payload`
+ * (headers included, as the server counts them), so an oversize message fails with `payload_too_large` and
+ * nothing is sent.
+ */
+export function encodeMessage(nc: NatsConnection, codec: Codec<unknown>, payload: unknown, id: string, headers: Headers | undefined): EncodedMessage {
+  const data = codec.encode(payload);
+  const block = encodeHeaderBlock(id, headers);
+  checkSize(nc, data.length + block.length);
+  return { data, headers: new EncodedHeaders(block) };
+}
+
+/** Encodes a message without a header block (no id on the wire), checked against `max_payload`. */
+export function encodeBare(nc: NatsConnection, codec: Codec<unknown>, payload: unknown): EncodedMessage {
+  const data = codec.encode(payload);
+  checkSize(nc, data.length);
+  return { data, headers: undefined };
+}
+
+function checkSize(nc: NatsConnection | undefined, size: number): void {
+  const limit = nc?.info?.max_payload;
+  if (limit !== undefined && size > limit) throw new PayloadTooLargeError(size, limit, "the NATS server's max_payload (headers included)");
+}
+
+/**
+ * Encodes `payload` for APIs that build their own headers (request, JetStream publish) and checks the size
+ * the same way as {@link encodeMessage}.
+ */
+export function encodeForNats(nc: NatsConnection | undefined, codec: Codec<unknown>, payload: unknown, id: string, headers: Headers | undefined): Uint8Array {
+  const data = codec.encode(payload);
+  if (nc?.info !== undefined) checkSize(nc, data.length + encodeHeaderBlock(id, headers).length);
   return data;
 }
 
@@ -83,9 +156,9 @@ function natsErrorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
-/** True when nats-core's error means no subscriber / stream answered. */
+/** True when nats-core's error means no subscriber / stream answered (it wraps that in a `RequestError`). */
 export function isNoResponders(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e.name === 'NoRespondersError') return true;
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e instanceof NatsNoResponders || e.name === 'NoResponders') return true;
   return false;
 }
 
@@ -94,6 +167,7 @@ export function isNoResponders(error: unknown): boolean {
  * timeout → `timeout`, no responders → `no_responders`; anything else is returned as is.
  */
 export function fromNatsError(error: unknown, subject: string, what: string, timeoutMs: number): unknown {
+  if (error instanceof IsofluxError) return error;
   if (isNoResponders(error)) return new NoRespondersError(subject);
   switch (natsErrorName(error)) {
     case 'ClosedConnectionError':
@@ -102,9 +176,6 @@ export function fromNatsError(error: unknown, subject: string, what: string, tim
     case 'TimeoutError':
       return new TimeoutError(what, timeoutMs);
     default:
-      if (error instanceof Error && error.message.includes('max_payload')) {
-        return new PayloadTooLargeError(-1, -1, "the NATS server's max_payload");
-      }
       return error;
   }
 }

@@ -219,7 +219,7 @@ export function describeConformance(t: TransportUnderTest): void {
       it('tells no_responders, timeout, remote_error and aborted apart', async () => {
         if (!t.supports.requestReply) return expect(pub.request).toBeUndefined();
         await expect(pub.request!(`${root}.nobody`, 1, { timeoutMs: timeout })).rejects.toMatchObject({ code: 'no_responders' });
-        await ready(sub.subscribe(`${root}.silent`, () => undefined));
+        await ready(sub.respond!(`${root}.silent`, () => sleep(300)));
         await expect(pub.request!(`${root}.silent`, 1, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'timeout' });
         await ready(
           sub.respond!(`${root}.fails`, () => {

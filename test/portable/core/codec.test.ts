@@ -20,6 +20,10 @@ describe('codecs', () => {
     expect(() => jsonCodec().encode(cyclic)).toThrow(expect.objectContaining({ code: 'not_serializable' }));
     expect(() => jsonCodec().encode(10n)).toThrow(expect.objectContaining({ code: 'not_serializable' }));
     expect(() => jsonCodec().encode(undefined)).toThrow(expect.objectContaining({ code: 'not_serializable' }));
+    expect(() => jsonCodec().encode({ a: [{ b: () => 1 }] })).toThrow(expect.objectContaining({ code: 'not_serializable' }));
+    expect(() => jsonCodec().encode([Symbol('s')])).toThrow(/silently drop/);
+    expect(new TextDecoder().decode(jsonCodec({ strict: false }).encode({ a: 1, f: () => 1 }))).toBe('{"a":1}');
+    expect(new TextDecoder().decode(jsonCodec().encode({ d: new Date(0) }))).toBe('{"d":"1970-01-01T00:00:00.000Z"}');
     expect(() => textCodec().encode(5 as unknown as string)).toThrow(expect.objectContaining({ code: 'not_serializable' }));
     expect(() => bytesCodec().encode('x' as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'not_serializable' }));
     expect(() => cloneCodec().encode({ f: () => 1 })).toThrow(expect.objectContaining({ code: 'not_serializable' }));

@@ -1,0 +1,107 @@
+/**
+ * Options shared by the push subscriber and the pull consumer, and the server-side consumer they create.
+ * @module
+ */
+import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type JetStreamClient } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import type { Codec } from '../core/codec.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Message } from '../core/message.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
+import type { DeadLetterTarget } from './dead-letter.js';
+import { fromJetStreamError } from './errors.js';
+import type { InboundPolicy } from './inbound.js';
+
+/**
+ * Where a new consumer starts in the stream: `all` (default: the whole stream, JetStream's default), `new`
+ * (only what is published from now on), `last`, `last-per-subject`, a stream `sequence`, or a `time`
+ * (messages stored at or after it). A durable consumer that already exists resumes where it left off.
+ */
+export type DeliverFrom = 'all' | 'new' | 'last' | 'last-per-subject' | { sequence: number } | { time: Date | string };
+
+/** How received messages are checked, settled and retried. */
+export interface ConsumerBehaviour {
+  /** Validates payloads; an invalid one is reported and dead-lettered (or terminated), never handled. */
+  schema?: StandardSchemaV1;
+  /** Deliveries before a failing message goes to `deadLetter` (or is terminated). Default: unlimited. */
+  maxDeliver?: number;
+  /** Where messages go after `maxDeliver` failed deliveries, or when undecodable. */
+  deadLetter?: DeadLetterTarget;
+  /** How long the server waits for an ack before redelivering (default 30000 ms). */
+  ackWaitMs?: number;
+  /** Delay before redelivery after a failure (ms, or a function of the attempt). Default: at once. */
+  retryDelayMs?: number | ((attempt: number) => number);
+}
+
+/** A consumer created on the server, and whether it is ephemeral (deleted when we are done). */
+export interface CreatedConsumer {
+  readonly consumer: Consumer;
+  readonly name: string;
+  readonly ephemeral: boolean;
+}
+
+function positiveInteger(value: number | undefined, name: string): void {
+  if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}`);
+}
+
+/** Checks a {@link ConsumerBehaviour} and a {@link DeliverFrom} synchronously, so bad options throw at the call. */
+export function checkBehaviour(behaviour: ConsumerBehaviour, deliver: DeliverFrom | undefined, durable: string | undefined): void {
+  positiveInteger(behaviour.maxDeliver, 'maxDeliver');
+  positiveInteger(behaviour.ackWaitMs, 'ackWaitMs');
+  const delay = behaviour.retryDelayMs;
+  if (delay !== undefined && typeof delay !== 'function' && !(delay >= 0)) throw new InvalidArgumentError(`retryDelayMs must be >= 0 or a function, got ${String(delay)}`);
+  if (durable !== undefined && !/^[^.*>\s]+$/.test(durable)) throw new InvalidArgumentError(`durable/queue name ${JSON.stringify(durable)} must be non-empty without '.', '*', '>' or whitespace`);
+  if (deliver === undefined || typeof deliver === 'string') {
+    if (deliver !== undefined && !['all', 'new', 'last', 'last-per-subject'].includes(deliver)) throw new InvalidArgumentError(`deliver must be all, new, last, last-per-subject, { sequence } or { time }, got ${JSON.stringify(deliver)}`);
+  } else if ('sequence' in deliver) positiveInteger(deliver.sequence, 'deliver.sequence');
+  else if (Number.isNaN(new Date(deliver.time).getTime())) throw new InvalidArgumentError(`deliver.time is not a valid date: ${String(deliver.time)}`);
+}
+
+function deliverPolicy(deliver: DeliverFrom = 'all'): Partial<ConsumerConfig> {
+  switch (deliver) {
+    case 'all':
+      return { deliver_policy: DeliverPolicy.All };
+    case 'new':
+      return { deliver_policy: DeliverPolicy.New };
+    case 'last':
+      return { deliver_policy: DeliverPolicy.Last };
+    case 'last-per-subject':
+      return { deliver_policy: DeliverPolicy.LastPerSubject };
+    default:
+      return 'sequence' in deliver
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: deliver.sequence }
+        : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(deliver.time).toISOString() };
+  }
+}
+
+/**
+ * Creates (or, for an existing durable with the same config, reuses) a pull consumer with explicit acks.
+ * The server never stops redelivering on its own (`max_deliver: -1`): the limit is enforced here, so a
+ * message that used up its deliveries is dead-lettered with its reason instead of silently parked.
+ */
+export async function createConsumer(js: JetStreamClient, stream: string, filter: string | undefined, durable: string | undefined, deliver: DeliverFrom | undefined, ackWaitMs: number | undefined): Promise<CreatedConsumer> {
+  const config: Partial<ConsumerConfig> = { ack_policy: AckPolicy.Explicit, max_deliver: -1, ack_wait: nanos(ackWaitMs ?? 30_000), ...deliverPolicy(deliver) };
+  if (filter !== undefined) config.filter_subject = filter;
+  if (durable !== undefined) config.durable_name = durable;
+  try {
+    const jsm = await js.jetstreamManager(false);
+    const info = await jsm.consumers.add(stream, config);
+    return { consumer: js.consumers.getConsumerFromInfo(info), name: info.name, ephemeral: durable === undefined };
+  } catch (error) {
+    throw fromJetStreamError(error, filter ?? stream, `creating a consumer on stream ${JSON.stringify(stream)}`, 0);
+  }
+}
+
+/** The {@link InboundPolicy} for `behaviour`. */
+export function inboundPolicy(js: JetStreamClient, codec: Codec<unknown>, behaviour: ConsumerBehaviour, report: (error: unknown, message?: Message<unknown>) => void): InboundPolicy {
+  const delay = behaviour.retryDelayMs;
+  return {
+    js,
+    codec,
+    schema: behaviour.schema,
+    maxDeliver: behaviour.maxDeliver,
+    deadLetter: behaviour.deadLetter,
+    retryDelay: typeof delay === 'function' ? delay : () => delay,
+    report,
+  };
+}

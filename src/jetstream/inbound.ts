@@ -1,0 +1,134 @@
+/**
+ * The path of one JetStream message to a handler or a `fetch` caller: redelivery limit, decode, validate,
+ * and an acker that talks to the server (and dead-letters on the last allowed delivery).
+ * @module
+ */
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Codec } from '../core/codec.js';
+import { createMessage, type Acker, type Message } from '../core/message.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
+import { decodePayload, fromNatsHeaders } from '../nats/wire.js';
+import { letterFor, sendDeadLetter, type DeadLetterTarget } from './dead-letter.js';
+
+/** How received messages are decoded and settled. */
+export interface InboundPolicy {
+  readonly js: JetStreamClient;
+  readonly codec: Codec<unknown>;
+  readonly schema: StandardSchemaV1 | undefined;
+  /** Deliveries allowed before a failing message is dead-lettered (undefined: unlimited). */
+  readonly maxDeliver: number | undefined;
+  readonly deadLetter: DeadLetterTarget | undefined;
+  /** Redelivery delay after a failure on `attempt`, for automatic naks. */
+  readonly retryDelay: (attempt: number) => number | undefined;
+  /** Reports a message that cannot be processed (decode failure, failed dead-lettering). */
+  report(error: unknown, message?: Message<unknown>): void;
+}
+
+const DONE: Promise<void> = Promise.resolve();
+const ackers = new WeakMap<Message<unknown>, JetStreamAcker>();
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Settles one JetStream message once; a nak on the last allowed delivery dead-letters it instead. */
+class JetStreamAcker implements Acker {
+  #settled = false;
+
+  constructor(readonly jm: JsMsg, readonly policy: InboundPolicy) {}
+
+  #claim(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    return true;
+  }
+
+  ack(): Promise<void> {
+    if (this.#claim()) this.jm.ack();
+    return DONE;
+  }
+
+  nak(delayMs?: number): Promise<void> {
+    return this.fail(undefined, delayMs);
+  }
+
+  /** A failed attempt: redeliver (after `delayMs`), or dead-letter when this was the last allowed delivery. */
+  fail(error: unknown, delayMs?: number): Promise<void> {
+    if (!this.#claim()) return DONE;
+    const { maxDeliver } = this.policy;
+    if (maxDeliver !== undefined && this.jm.info.deliveryCount >= maxDeliver) {
+      const why = error === undefined ? 'nak' : describe(error);
+      return giveUp(this.jm, this.policy, `failed on delivery ${this.jm.info.deliveryCount} of ${maxDeliver}: ${why}`, error);
+    }
+    this.jm.nak(delayMs);
+    return DONE;
+  }
+
+  term(reason?: string): Promise<void> {
+    if (this.#claim()) this.jm.term(reason);
+    return DONE;
+  }
+
+  inProgress(): Promise<void> {
+    if (!this.#settled) this.jm.working();
+    return DONE;
+  }
+}
+
+/**
+ * Hands the message to the dead-letter target, then terminates it; without a target, terminates it. When
+ * the hand-over fails the message is nak'ed so it is not lost, and the failure is reported.
+ */
+async function giveUp(jm: JsMsg, policy: InboundPolicy, reason: string, error?: unknown): Promise<void> {
+  if (policy.deadLetter === undefined) return void jm.term(reason);
+  try {
+    await sendDeadLetter(policy.js, policy.deadLetter, letterFor(jm, reason, error));
+    jm.term(reason);
+  } catch (failure) {
+    policy.report(failure, rawMessage(jm));
+    jm.nak(policy.retryDelay(jm.info.deliveryCount));
+  }
+}
+
+function rawMessage(jm: JsMsg): Message<Uint8Array> {
+  const { headers, id } = fromNatsHeaders(jm.headers);
+  return createMessage({ subject: jm.subject, payload: jm.data, headers, id, delivery: { attempt: jm.info.deliveryCount, sequence: jm.seq } });
+}
+
+/** Records a failed attempt of `message` (delivered by this transport) with the error behind it. */
+export function failAttempt(message: Message<unknown>, error: unknown, delayMs: number | undefined): Promise<void> {
+  return ackers.get(message)?.fail(error, delayMs) ?? DONE;
+}
+
+/**
+ * The {@link Message} for `jm`, or undefined when it must not reach the handler: delivered more often than
+ * `maxDeliver` (an ack timeout on its last delivery: dead-lettered now), undecodable or schema-invalid
+ * (reported, then dead-lettered or terminated — never redelivered into a crash loop). Synchronous unless
+ * the schema validates asynchronously.
+ */
+export function receive<T>(jm: JsMsg, policy: InboundPolicy): Message<T> | undefined | Promise<Message<T> | undefined> {
+  const attempt = jm.info.deliveryCount;
+  if (policy.maxDeliver !== undefined && attempt > policy.maxDeliver) {
+    void giveUp(jm, policy, `delivered ${attempt} times, more than maxDeliver ${policy.maxDeliver} (not acknowledged in time)`);
+    return undefined;
+  }
+  const rejected = (error: unknown): undefined => {
+    policy.report(error, rawMessage(jm));
+    void giveUp(jm, policy, describe(error), error);
+    return undefined;
+  };
+  let decoded: T | Promise<T>;
+  try {
+    decoded = decodePayload<T>(policy.codec, policy.schema, jm.data, jm.subject);
+  } catch (error) {
+    return rejected(error);
+  }
+  const build = (payload: T): Message<T> => {
+    const { headers, id } = fromNatsHeaders(jm.headers);
+    const acker = new JetStreamAcker(jm, policy);
+    const message = createMessage({ subject: jm.subject, payload, headers, id, delivery: { attempt, sequence: jm.seq }, acker });
+    ackers.set(message as Message<unknown>, acker);
+    return message;
+  };
+  return decoded instanceof Promise ? decoded.then(build, rejected) : build(decoded);
+}

@@ -1,0 +1,129 @@
+/**
+ * Publishing into a JetStream stream: resolves on the server's persistence ack, de-duplicated by message id.
+ * @module
+ */
+import type { JetStreamClient, JetStreamOptions, JetStreamPublishOptions as NatsJsPublishOptions } from '@nats-io/jetstream';
+import { jsonCodec, type Codec } from '../core/codec.js';
+import { AbortedError, InvalidArgumentError } from '../core/errors.js';
+import { nextId } from '../core/id.js';
+import type { PublishOptions, Publisher } from '../core/interfaces.js';
+import { assertSubject } from '../core/subject.js';
+import { abortable } from '../core/subscription.js';
+import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
+import { assertOpen, encodeForNats, toNatsHeaders } from '../nats/wire.js';
+import { fromJetStreamError } from './errors.js';
+import { resolveJetStream, type JetStreamSource } from './source.js';
+
+/** Conditions the server checks before storing; a failed one rejects with `remote_error` and stores nothing. */
+export interface PublishExpectations {
+  /** The message must land in this stream. */
+  stream?: string;
+  /** The stream's last sequence must be this (optimistic concurrency on the whole stream). */
+  lastSequence?: number;
+  /** The last sequence of this message's subject must be this (optimistic concurrency per subject). */
+  lastSubjectSequence?: number;
+  /** The stream's last message id must be this. */
+  lastMessageId?: string;
+}
+
+/** Options of a JetStream publish. */
+export interface JetStreamPublishOptions extends PublishOptions {
+  /** Server-side preconditions. */
+  expect?: PublishExpectations;
+  /** How long to wait for the server's ack (default: the publisher's `timeoutMs`). */
+  timeoutMs?: number;
+}
+
+/** The server's answer to a publish. */
+export interface PublishAck {
+  /** The stream that stored the message. */
+  readonly stream: string;
+  /** Its sequence in the stream (for a duplicate: the sequence of the copy stored first). */
+  readonly seq: number;
+  /** True when the stream already had a message with this id inside its duplicate window: nothing new was stored. */
+  readonly duplicate: boolean;
+  /** The message id sent in `Nats-Msg-Id`. */
+  readonly id: string;
+}
+
+/** Options of {@link createJetStreamPublisher}. */
+export interface JetStreamPublisherOptions {
+  /** Turns payloads into bytes (default `jsonCodec()`). */
+  codec?: Codec<unknown>;
+  /** Default time to wait for the server's ack (default 5000 ms). */
+  timeoutMs?: number;
+  /** JetStream client options (domain, API prefix), used when a connection is passed. */
+  jetstream?: JetStreamOptions;
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/**
+ * Delivery guarantee: **at-least-once into the stream, effectively-once with message ids**. `publish`
+ * resolves only after the server has stored the message (its PubAck). The id (yours, or a generated one)
+ * travels as `Nats-Msg-Id`: resending with the same id within the stream's `duplicate_window` (2 min by
+ * default) is acknowledged as a duplicate and not stored twice, so after a `timeout` (outcome unknown) the
+ * safe move is to resend with the same id. Costs one round trip per message; publish concurrently (without
+ * awaiting each) to pipeline.
+ */
+export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publisher<M, JetStreamPublishOptions> {
+  /** The JetStream client used. */
+  readonly jetstream: JetStreamClient;
+  readonly #nc;
+  readonly #codec: Codec<unknown>;
+  readonly #timeoutMs: number;
+
+  constructor(source: JetStreamSource, options: JetStreamPublisherOptions = {}) {
+    const { js, nc } = resolveJetStream(source, options.jetstream);
+    this.jetstream = js;
+    this.#nc = nc;
+    this.#codec = options.codec ?? jsonCodec();
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.#timeoutMs > 0)) throw new InvalidArgumentError(`timeoutMs must be positive, got ${String(options.timeoutMs)}`);
+  }
+
+  /** Publishes and resolves once the server stored it (or recognised a duplicate). See {@link publishWithAck}. */
+  async publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: JetStreamPublishOptions): Promise<void> {
+    await this.publishWithAck(subject, payload, options);
+  }
+
+  /**
+   * Publishes and resolves with the server's ack: `{ stream, seq, duplicate, id }`. Rejects, storing nothing,
+   * with `invalid_subject`, `not_serializable`, `payload_too_large`, `no_responders` (no stream captures the
+   * subject), `remote_error` (an expectation failed: `remoteCode` is JetStream's `err_code`, e.g. 10071 for a
+   * wrong last sequence) or `closed`; with `timeout` or `aborted` the outcome is unknown (resend with the same id).
+   */
+  async publishWithAck<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: JetStreamPublishOptions = {}): Promise<PublishAck> {
+    assertSubject(subject, { wildcards: false });
+    if (this.#nc !== undefined) assertOpen(this.#nc);
+    const { signal, timeoutMs = this.#timeoutMs } = options;
+    if (signal?.aborted) throw new AbortedError('publish', signal.reason);
+    const id = options.id ?? nextId();
+    const data = this.#nc === undefined ? this.#codec.encode(payload) : encodeForNats(this.#nc, this.#codec, payload, id, options.headers);
+    const natsOptions: Partial<NatsJsPublishOptions> = { headers: toNatsHeaders(id, options.headers), timeout: timeoutMs };
+    if (options.expect !== undefined) natsOptions.expect = toNatsExpectations(options.expect);
+    try {
+      const ack = await abortable(this.jetstream.publish(subject, data, natsOptions), signal, `publish on ${JSON.stringify(subject)}`);
+      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, id };
+    } catch (error) {
+      throw fromJetStreamError(error, subject, `JetStream publish on ${JSON.stringify(subject)}`, timeoutMs);
+    }
+  }
+}
+
+function toNatsExpectations(expect: PublishExpectations): Partial<NatsJsPublishOptions['expect']> {
+  const out: Partial<NatsJsPublishOptions['expect']> = {};
+  if (expect.stream !== undefined) out.streamName = expect.stream;
+  if (expect.lastSequence !== undefined) out.lastSequence = expect.lastSequence;
+  if (expect.lastSubjectSequence !== undefined) out.lastSubjectSequence = expect.lastSubjectSequence;
+  if (expect.lastMessageId !== undefined) out.lastMsgID = expect.lastMessageId;
+  return out;
+}
+
+/**
+ * A publisher into JetStream on a connection (or JetStream client) you opened. At-least-once into the stream;
+ * effectively-once with message ids (see {@link JetStreamPublisher}).
+ */
+export function createJetStreamPublisher<M extends TopicMap = AnyTopics>(source: JetStreamSource, options?: JetStreamPublisherOptions): JetStreamPublisher<M> {
+  return new JetStreamPublisher<M>(source, options);
+}

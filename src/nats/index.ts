@@ -1,0 +1,10 @@
+/**
+ * @module isoflux/nats — NATS core over WebSocket (or any nats-core connection): at-most-once publish/subscribe
+ * with wildcards and queue groups, request/reply with distinct `no_responders` and `timeout` errors, headers
+ * and message ids end to end. The caller owns the connection.
+ */
+export { NatsBus, createNatsBus, type NatsBusOptions, type NatsSubscribeOptions } from './bus.js';
+export { connectNats, assertWebSocket, type ConnectNatsOptions } from './connect.js';
+export { WebSocketUnavailableError } from './errors.js';
+export { ConnectionFailedError } from '../core/errors.js';
+export { MSG_ID_HEADER } from './wire.js';

@@ -1,0 +1,245 @@
+/**
+ * Publish/subscribe across processes through PostgreSQL LISTEN/NOTIFY, on a `postgres` (porsager) client
+ * the caller owns.
+ * @module
+ */
+import { jsonCodec, type Codec } from '../core/codec.js';
+import { ClosedError, InvalidArgumentError, type DecodeError } from '../core/errors.js';
+import { nextId } from '../core/id.js';
+import type { Consumer, Handler, PublishOptions, Publisher, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
+import type { Headers } from '../core/message.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
+import { assertSubject } from '../core/subject.js';
+import { SubjectTrie } from '../core/subject-trie.js';
+import { BufferedSubscription, resolveSubscribeOptions } from '../core/subscription.js';
+import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
+import { ChannelMap, checkNamespace, checkPartitionTokens } from './channel.js';
+import { encodeEnvelope } from './envelope.js';
+import { PostgresUnsupportedError, fromPostgresError } from './errors.js';
+import { createReceiver } from './receive.js';
+import { NotifySender, notifyMany, type QuerySql } from './sender.js';
+
+/** The part of a `postgres` client the bus uses: a `Sql` from `postgres(url)` fits. */
+export interface PostgresSql extends QuerySql {
+  listen(channel: string, onnotify: (payload: string) => void, onlisten?: () => void): PromiseLike<{ unlisten(): Promise<void> }>;
+}
+
+/** Options of {@link createPostgresBus}. */
+export interface PostgresBusOptions {
+  /**
+   * The channel (or channel prefix) this bus uses: buses with the same namespace on the same database see
+   * each other's messages (default `isoflux`). A lower-case SQL identifier of at most 40 bytes.
+   */
+  namespace?: string;
+  /**
+   * 0 (default): one channel per namespace. Every process that subscribes receives every message of the
+   * namespace and filters locally (a trie lookup); every wildcard works. N > 0: a subject's first N tokens
+   * pick its channel, so a process receives only the partitions it subscribes to; patterns must then have
+   * literal leading N tokens (`orders.*` works with N = 1, `*.created` throws `unsupported`).
+   */
+  partitionTokens?: number;
+  /** Payload codec (default JSON). Its bytes travel as text when they are valid UTF-8, base64 otherwise. */
+  codec?: Codec<unknown>;
+  /** Validates every received payload (Standard Schema); a failure is reported as `invalid_payload`. */
+  schema?: StandardSchemaV1;
+  /** Default `onError` for subscriptions, and where notifications that are not isoflux envelopes are reported. */
+  onError?: (error: unknown) => void;
+  /** Called after every LISTEN, including the re-LISTEN after the client reconnected: subscriptions resumed. */
+  onListen?: (channel: string) => void;
+  /** Closes the bus when aborted. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link PostgresBus.publish}. */
+export interface PostgresPublishOptions extends PublishOptions {
+  /**
+   * Notify inside this transaction (`sql.begin(tx => …)`): delivered on COMMIT, never on ROLLBACK, so a row
+   * and its event commit together. Bypasses the bus's batching.
+   */
+  transaction?: QuerySql;
+}
+
+/** Counters of a postgres bus. */
+export interface PostgresBusStats {
+  readonly published: number;
+  /** Notifications on this bus's channels that were not isoflux envelopes. */
+  readonly foreign: number;
+  readonly subscriptions: number;
+}
+
+interface Listening {
+  refs: number;
+  /** The client's LISTEN; it stays pending while the server resets connections (the client retries). */
+  readonly listen: Promise<{ unlisten(): Promise<void> }>;
+  settled: boolean;
+}
+
+const NOTHING: Promise<void> = Promise.resolve();
+
+/**
+ * A bus over LISTEN/NOTIFY. Delivery is **at-most-once**: a message published while a subscriber's
+ * connection is down is lost for it (the `postgres` client re-LISTENs on reconnect, see `onListen`).
+ * Messages from one bus arrive in publish order. Payloads are limited to 7999 bytes per notification
+ * (envelope included): larger ones fail with `payload_too_large` before anything is sent. Identical
+ * notifications (same subject, id, headers and payload) sent in one transaction are merged by PostgreSQL.
+ * Queue groups and request/reply are not offered (NOTIFY can neither pick one listener nor tell that
+ * nobody listens): they throw `unsupported` / are absent.
+ */
+export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M, PostgresPublishOptions>, Subscriber<M>, AsyncDisposable {
+  readonly #sql: PostgresSql;
+  readonly #channels: ChannelMap;
+  readonly #codec: Codec<unknown>;
+  readonly #schema: StandardSchemaV1 | undefined;
+  readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #onListen: ((channel: string) => void) | undefined;
+  readonly #sender: NotifySender;
+  readonly #routes = new SubjectTrie<BufferedSubscription<unknown>>();
+  readonly #listening = new Map<string, Listening>();
+  readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
+  #published = 0;
+  #foreign = 0;
+  #closed = false;
+
+  constructor(sql: PostgresSql, options: PostgresBusOptions = {}) {
+    if (typeof sql?.listen !== 'function' || typeof sql.unsafe !== 'function') throw new InvalidArgumentError('createPostgresBus needs a client from `postgres(url)` (the porsager `postgres` package)');
+    this.#sql = sql;
+    this.#channels = new ChannelMap(checkNamespace(options.namespace ?? 'isoflux'), checkPartitionTokens(options.partitionTokens ?? 0));
+    this.#codec = options.codec ?? jsonCodec();
+    this.#schema = options.schema;
+    this.#onError = options.onError;
+    this.#onListen = options.onListen;
+    this.#sender = new NotifySender(sql);
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  get stats(): PostgresBusStats {
+    return { published: this.#published, foreign: this.#foreign, subscriptions: this.#subscriptions.size };
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Resolves once PostgreSQL accepted the NOTIFY (with `transaction`: once it is queued in the transaction;
+   * delivery follows the COMMIT). Rejects with `invalid_subject`, `not_serializable`, `payload_too_large`
+   * (nothing sent), `closed`, `aborted` (not yet sent), or `connection_failed` (maybe not sent).
+   */
+  publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PostgresPublishOptions): Promise<void> {
+    try {
+      if (this.#closed) throw new ClosedError('PostgresBus');
+      assertSubject(subject, { wildcards: false });
+      checkHeaders(options?.headers);
+      const text = encodeEnvelope(subject, options?.id ?? nextId(), options?.headers, this.#codec.encode(payload));
+      const channel = this.#channels.forSubject(subject);
+      this.#published++;
+      const sent = options?.transaction ? notifyMany(options.transaction, [channel], [text]) : this.#sender.send(channel, text, options?.signal);
+      return sent.catch((error: unknown) => Promise.reject(fromPostgresError(error, `publish on ${JSON.stringify(subject)}`)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  subscribe<P extends string>(pattern: SubscribePattern<M, P>, handler: Handler<PatternPayload<M, P>>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>>;
+  subscribe<P extends string>(pattern: SubscribePattern<M, P>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>> & Consumer<PatternPayload<M, P>>;
+  /**
+   * Registers locally at once and LISTENs on the pattern's channel (once per channel per bus): `ready`
+   * resolves when the LISTEN is active. If the LISTEN fails the error goes to `onError` and the subscription
+   * closes. Throws `unsupported` for `queue` and, on a partitioned bus, for wildcards in the partition tokens.
+   */
+  subscribe<P extends string>(
+    pattern: SubscribePattern<M, P>,
+    handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions,
+    maybeOptions?: SubscribeOptions,
+  ): BufferedSubscription<PatternPayload<M, P>> {
+    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
+    const given = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
+    if (this.#closed) throw new ClosedError('PostgresBus');
+    assertSubject(pattern, { wildcards: true });
+    if (given?.queue !== undefined) {
+      throw new PostgresUnsupportedError('queue groups', 'every LISTENing session receives every NOTIFY. Use NATS (or a table with SELECT … FOR UPDATE SKIP LOCKED) for work queues.');
+    }
+    resolveSubscribeOptions(given);
+    const channel = this.#channels.forPattern(pattern);
+    const options = given?.onError || !this.#onError ? given : { ...given, onError: this.#onError };
+    const ready = this.#acquire(channel);
+    const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, options, {
+      ready,
+      onClose: () => this.#remove(pattern, channel, subscription as BufferedSubscription<unknown>),
+    });
+    const erased = subscription as BufferedSubscription<unknown>;
+    this.#subscriptions.add(erased);
+    this.#routes.insert(pattern, erased);
+    ready.catch((error: unknown) => {
+      subscription.reportError(error);
+      void subscription.unsubscribe();
+    });
+    return subscription.start();
+  }
+
+  #acquire(channel: string): Promise<void> {
+    let entry = this.#listening.get(channel);
+    if (entry === undefined) {
+      const onnotify = createReceiver(channel, { routes: this.#routes, codec: this.#codec, schema: this.#schema, onForeign: (e) => this.#reportForeign(e) });
+      const onlisten = (): void => this.#onListen?.(channel);
+      const listen = Promise.resolve(this.#sql.listen(channel, onnotify, onlisten));
+      const created: Listening = (entry = { refs: 0, listen, settled: false });
+      const settle = (): void => void (created.settled = true);
+      listen.then(settle, settle);
+      this.#listening.set(channel, entry);
+    }
+    entry.refs++;
+    return entry.listen.then(
+      () => undefined,
+      (error: unknown) => Promise.reject(fromPostgresError(error, `LISTEN on channel ${channel}`)),
+    );
+  }
+
+  #remove(pattern: string, channel: string, subscription: BufferedSubscription<unknown>): Promise<void> {
+    if (!this.#subscriptions.delete(subscription)) return NOTHING;
+    this.#routes.remove(pattern, subscription);
+    const entry = this.#listening.get(channel);
+    if (entry === undefined || --entry.refs > 0) return NOTHING;
+    this.#listening.delete(channel);
+    // a LISTEN that failed has nothing to undo; an UNLISTEN that fails means the connection is gone anyway
+    const unlisten = entry.listen.then((meta) => meta.unlisten()).catch(() => undefined);
+    // a LISTEN still waiting for the server is undone when it lands; unsubscribe does not wait for that
+    return entry.settled ? unlisten : NOTHING;
+  }
+
+  #reportForeign(error: DecodeError): void {
+    this.#foreign++;
+    (this.#onError ?? console.error)(error);
+  }
+
+  /**
+   * Waits for publishes already accepted to reach PostgreSQL, then ends every subscription and UNLISTENs.
+   * The caller's `postgres` client stays open. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#sender.idle();
+    await Promise.all([...this.#subscriptions].map((s) => s.unsubscribe()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function checkHeaders(headers: Headers | undefined): void {
+  if (headers === undefined) return;
+  for (const key in headers) {
+    if (typeof headers[key] !== 'string') throw new InvalidArgumentError(`header ${JSON.stringify(key)} must be a string, got ${typeof headers[key]}`);
+  }
+}
+
+/**
+ * Creates a bus on the caller's `postgres` client (`postgres(url)`); the bus never ends the client.
+ * LISTEN uses one extra dedicated connection of that client; publishes use its pool, one statement at a
+ * time, batched under load.
+ */
+export function createPostgresBus<M extends TopicMap = AnyTopics>(sql: PostgresSql, options?: PostgresBusOptions): PostgresBus<M> {
+  return new PostgresBus<M>(sql, options);
+}

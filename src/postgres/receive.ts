@@ -1,0 +1,79 @@
+/**
+ * The path of one notification into the bus's subscriptions: parse the envelope, route by subject, decode,
+ * validate, deliver — in arrival order.
+ * @module
+ */
+import { decodeWith, type Codec } from '../core/codec.js';
+import { DecodeError } from '../core/errors.js';
+import { createMessage, type Message } from '../core/message.js';
+import { validate, type StandardSchemaV1 } from '../core/schema.js';
+import { isValidSubject } from '../core/subject.js';
+import type { SubjectTrie } from '../core/subject-trie.js';
+import type { BufferedSubscription } from '../core/subscription.js';
+import { decodeEnvelope, type Envelope } from './envelope.js';
+
+const ignore = (): void => undefined;
+
+/** What the receiver needs from its bus. */
+export interface ReceiverContext {
+  readonly routes: SubjectTrie<BufferedSubscription<unknown>>;
+  readonly codec: Codec<unknown>;
+  readonly schema: StandardSchemaV1 | undefined;
+  /** Told about notifications on the bus's channels that are not isoflux envelopes. */
+  readonly onForeign: (error: DecodeError) => void;
+}
+
+/**
+ * Returns the `onnotify` callback of a channel. The payload is decoded once per notification and shared by
+ * every matching subscription of this bus. A payload that cannot be decoded or fails the schema never
+ * reaches a handler: each matching subscription reports it through its `onError` (and `failed` counter),
+ * with the raw bytes as payload. An asynchronous schema does not reorder messages: later ones wait.
+ */
+export function createReceiver(channel: string, context: ReceiverContext): (text: string) => void {
+  let tail: Promise<void> | undefined;
+
+  const deliver = (envelope: Envelope, payload: unknown): void => {
+    const routes = context.routes.match(envelope.subject);
+    if (routes.length === 0) return;
+    const message = createMessage({ subject: envelope.subject, payload, headers: envelope.headers, id: envelope.id });
+    for (const route of routes) {
+      // NOTIFY cannot be slowed down: a `block` subscription parks the message in memory; at close it rejects
+      const wait = route.deliver(message);
+      if (wait !== undefined) wait.catch(ignore);
+    }
+  };
+
+  const reject = (envelope: Envelope, error: unknown): void => {
+    const raw: Message<unknown> = createMessage({ subject: envelope.subject, payload: envelope.body, headers: envelope.headers, id: envelope.id });
+    for (const route of context.routes.match(envelope.subject)) route.reportError(error, raw);
+  };
+
+  return (text) => {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(text);
+      if (!isValidSubject(envelope.subject)) throw new Error(`the subject ${JSON.stringify(envelope.subject)} is not a valid literal subject`);
+    } catch (cause) {
+      context.onForeign(new DecodeError(`channel ${channel}`, 'an isoflux NOTIFY envelope', { cause }));
+      return;
+    }
+    if (context.routes.match(envelope.subject).length === 0) return;
+    let value: unknown;
+    try {
+      value = decodeWith(context.codec, envelope.body, envelope.subject);
+    } catch (error) {
+      return reject(envelope, error);
+    }
+    const schema = context.schema;
+    if (schema === undefined && tail === undefined) return deliver(envelope, value);
+    const validated = schema === undefined ? value : validate(schema, value, envelope.subject);
+    const step = Promise.all([tail, validated]).then(
+      ([, payload]) => deliver(envelope, payload),
+      (error: unknown) => reject(envelope, error),
+    );
+    tail = step;
+    void step.then(() => {
+      if (tail === step) tail = undefined;
+    });
+  };
+}

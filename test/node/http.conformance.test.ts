@@ -1,0 +1,31 @@
+/**
+ * The conformance suite over a real TCP hop: an http client (global fetch) publishing to a handler served by
+ * Node's http.createServer through toNodeListener. `ack: 'accepted'` gives the broker semantics the suite
+ * expects (see test/portable/http.conformance.test.ts).
+ */
+import { createServer } from 'node:http';
+import { createHttpClient, createHttpHandler, toNodeListener } from '../../src/http/index.js';
+import { describeConformance } from '../portable/conformance/suite.js';
+import { endpoint } from '../portable/http-fixtures.js';
+
+describeConformance({
+  name: 'http (Node http server, ack: accepted)',
+  async connect() {
+    const handler = createHttpHandler({ basePath: '/bus/', ack: 'accepted' });
+    const server = createServer(toNodeListener(handler.fetch));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const client = createHttpClient(`http://127.0.0.1:${port}/bus/`);
+    const both = endpoint(client, handler);
+    return {
+      publisher: both,
+      subscriber: both,
+      async close() {
+        await handler.close();
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  },
+  supports: { requestReply: true, queueGroups: true, serializes: true },
+});

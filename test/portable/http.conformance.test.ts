@@ -1,0 +1,20 @@
+/**
+ * The conformance suite through the http transport with the handler in the same process (every runtime).
+ * It runs in `ack: 'accepted'` mode: the suite expects broker semantics (a publish to a subject nobody
+ * subscribes to succeeds, a handler failure is the subscriber's business). The default `handled` mode is
+ * tested in http.test.ts. test/node/http.conformance.test.ts runs the suite again over real TCP.
+ */
+import { createHttpClient, createHttpHandler } from '../../src/http/index.js';
+import { describeConformance } from './conformance/suite.js';
+import { endpoint, inProcessFetch } from './http-fixtures.js';
+
+describeConformance({
+  name: 'http (in-process fetch, ack: accepted)',
+  async connect() {
+    const handler = createHttpHandler({ basePath: '/bus/', ack: 'accepted' });
+    const client = createHttpClient('http://isoflux.test/bus/', { fetch: inProcessFetch(handler) });
+    const both = endpoint(client, handler);
+    return { publisher: both, subscriber: both, close: () => handler.close() };
+  },
+  supports: { requestReply: true, queueGroups: true, serializes: true },
+});
