@@ -89,12 +89,16 @@ export interface Subscription<T = unknown> extends AsyncIterable<Message<T>>, As
 
 /** Publishes messages. */
 export interface Publisher<M extends TopicMap = AnyTopics, O extends PublishOptions = PublishOptions> {
+  /** Type-only: lets helpers infer the topic map of a typed bus. Never set at runtime. */
+  readonly '~topics'?: M;
   /** Publishes `payload` to the literal `subject`. What "resolved" guarantees is documented per transport. */
   publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: O): Promise<void>;
 }
 
 /** Subscribes to subjects. */
 export interface Subscriber<M extends TopicMap = AnyTopics, O extends SubscribeOptions = SubscribeOptions> {
+  /** Type-only: lets helpers infer the topic map of a typed bus. Never set at runtime. */
+  readonly '~topics'?: M;
   /** Calls `handler` for every message matching `pattern`. */
   subscribe<P extends string>(
     pattern: SubscribePattern<M, P>,

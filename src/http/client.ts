@@ -79,6 +79,8 @@ async function errorFrom(response: Response, subject: string, url: string, codec
  * broker's "accepted". Delivery is at-most-once (nothing is retried): put an outbox in front for at-least-once.
  */
 export class HttpClient<M extends TopicMap = AnyTopics> implements Publisher<M>, Requester<M> {
+  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
+  declare readonly '~topics'?: M;
   readonly #base: URL;
   readonly #codec: Codec<unknown>;
   readonly #fetch: FetchFunction;

@@ -86,6 +86,8 @@ function checkBasePath(path: unknown): string {
  * buffer holds the response (backpressure to the caller); with a drop policy, 2xx can mean dropped.
  */
 export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M>, Responder<M>, AsyncDisposable {
+  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
+  declare readonly '~topics'?: M;
   readonly #routes = new SubjectTrie<Route>();
   readonly #groups = new Map<string, LocalGroup>();
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();

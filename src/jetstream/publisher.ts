@@ -67,6 +67,8 @@ const DEFAULT_TIMEOUT_MS = 5000;
  * awaiting each) to pipeline.
  */
 export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publisher<M, JetStreamPublishOptions> {
+  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
+  declare readonly '~topics'?: M;
   /** The JetStream client used. */
   readonly jetstream: JetStreamClient;
   readonly #nc;

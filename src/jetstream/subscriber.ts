@@ -91,6 +91,8 @@ function autoAck<T>(handler: Handler<T>, policy: InboundPolicy): Handler<T> {
  * Messages buffered but not handled when a subscription closes are redelivered after `ackWaitMs`.
  */
 export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subscriber<M, JetStreamSubscribeOptions>, AsyncDisposable {
+  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
+  declare readonly '~topics'?: M;
   /** The JetStream client used. */
   readonly jetstream: JetStreamClient;
   readonly #nc: NatsConnection | undefined;

@@ -57,6 +57,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 export class MemoryBus<M extends TopicMap = AnyTopics>
   implements Publisher<M, MemoryPublishOptions>, Subscriber<M>, Requester<M>, Responder<M>, AsyncDisposable
 {
+  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
+  declare readonly '~topics'?: M;
   readonly #routes = new SubjectTrie<Route>();
   readonly #groups = new Map<string, QueueGroup>();
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();

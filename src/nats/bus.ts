@@ -64,6 +64,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 export class NatsBus<M extends TopicMap = AnyTopics>
   implements Publisher<M>, Subscriber<M, NatsSubscribeOptions>, Requester<M>, Responder<M, NatsSubscribeOptions>, AsyncDisposable
 {
+  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
+  declare readonly '~topics'?: M;
   /** The connection this bus publishes on; owned by the caller, never closed by the bus. */
   readonly connection: NatsConnection;
   readonly #codec: Codec<unknown>;

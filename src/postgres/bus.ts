@@ -86,6 +86,8 @@ const NOTHING: Promise<void> = Promise.resolve();
  * nobody listens): they throw `unsupported` / are absent.
  */
 export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M, PostgresPublishOptions>, Subscriber<M>, AsyncDisposable {
+  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
+  declare readonly '~topics'?: M;
   readonly #sql: PostgresSql;
   readonly #channels: ChannelMap;
   readonly #codec: Codec<unknown>;
