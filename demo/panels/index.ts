@@ -3,10 +3,11 @@
  * exporting a {@link DemoPanel}, and add it to this list.
  * @module
  */
+import { broadcastPanel } from './broadcast.js';
 import { memoryPanel } from './memory.js';
 import type { DemoPanel } from './types.js';
 
 export type { DemoPanel } from './types.js';
 
 /** Every panel, in page order. */
-export const panels: ReadonlyArray<DemoPanel> = [memoryPanel];
+export const panels: ReadonlyArray<DemoPanel> = [memoryPanel, broadcastPanel];

@@ -6,12 +6,12 @@
  */
 import { Fifo } from './delivery-queue.js';
 import { AbortedError, ClosedError, InvalidArgumentError, SlowConsumerError } from './errors.js';
+import { resolveSubscribeOptions } from './subscribe-args.js';
 import type { Consumer, FetchOptions, Handler, OverflowPolicy, SubscribeOptions, Subscription, SubscriptionStats } from './interfaces.js';
 import type { Message } from './message.js';
 import type { DeliveryTracker } from './settle.js';
 import type { ConsumeInfo, Telemetry } from './telemetry.js';
 
-const POLICIES: ReadonlySet<OverflowPolicy> = new Set(['block', 'drop-newest', 'drop-oldest', 'disconnect']);
 const DONE: Promise<void> = Promise.resolve();
 
 interface Pending<T> {
@@ -24,18 +24,16 @@ interface Blocked<T> extends Pending<T> {
 }
 type Reader<T> = (message: Message<T> | undefined) => void;
 
+/** Where {@link captureResolvers} leaves a new promise's resolvers; read right after `new Promise`. */
+const captured: { resolve(): void; reject(error: unknown): void } = { resolve() {}, reject() {} };
+function captureResolvers(resolve: () => void, reject: (error: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 /** Logs a handler failure when the subscriber gave no `onError`. */
 function reportToConsole(error: unknown, message?: Message<unknown>): void {
   console.error(`[isoflux] handler failed${message ? ` on ${message.subject}` : ''}:`, error);
-}
-
-/** Validates subscribe options and fills in defaults. */
-export function resolveSubscribeOptions(options: SubscribeOptions = {}): Required<Pick<SubscribeOptions, 'bufferSize' | 'overflow' | 'maxConsecutiveDrops'>> {
-  const { bufferSize = 1024, overflow = 'block', maxConsecutiveDrops = 100 } = options;
-  if (!Number.isInteger(bufferSize) || bufferSize < 1) throw new InvalidArgumentError(`bufferSize must be a positive integer, got ${String(bufferSize)}`);
-  if (!POLICIES.has(overflow)) throw new InvalidArgumentError(`overflow must be one of ${[...POLICIES].join(', ')}, got ${String(overflow)}`);
-  if (!Number.isInteger(maxConsecutiveDrops) || maxConsecutiveDrops < 1) throw new InvalidArgumentError(`maxConsecutiveDrops must be a positive integer, got ${String(maxConsecutiveDrops)}`);
-  return { bufferSize, overflow, maxConsecutiveDrops };
 }
 
 /** Hooks a transport gives a {@link BufferedSubscription}. */
@@ -72,6 +70,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   readonly #blocked = new Fifo<Blocked<T>>();
   readonly #readers = new Fifo<Reader<T>>();
   #busy = false;
+  #ready: boolean;
   #closed = false;
   #draining: (() => void) | undefined;
   #consecutiveDrops = 0;
@@ -85,6 +84,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     const resolved = resolveSubscribeOptions(options);
     this.pattern = pattern;
     this.#handler = handler;
+    this.#ready = handler !== undefined;
     this.#options = options ?? {};
     this.#capacity = resolved.bufferSize;
     this.#overflow = resolved.overflow;
@@ -135,6 +135,19 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
    * publisher wait; it rejects with `closed` if the subscription ends first.
    */
   deliver(message: Message<T>, tracker?: DeliveryTracker, signal?: AbortSignal): void | Promise<void> {
+    // `#ready` is true exactly when a handler is set, it is idle (so its queue is empty) and the
+    // subscription is open: one load decides the common case
+    if (this.#ready) {
+      tracker?.add();
+      this.#consecutiveDrops = 0;
+      this.#run(message, tracker);
+      return;
+    }
+    return this.#deliverSlow(message, tracker, signal);
+  }
+
+  /** Everything but an idle handler: kept out of `deliver` so that stays small enough for V8 to inline. */
+  #deliverSlow(message: Message<T>, tracker: DeliveryTracker | undefined, signal: AbortSignal | undefined): void | Promise<void> {
     if (this.#closed || this.#draining) return this.#drop(message, tracker, 'closed');
     tracker?.add();
     if (this.#handler !== undefined && !this.#busy && this.#queue.size === 0) {
@@ -173,8 +186,13 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
 
   /** Parks a publisher until there is room; an abort withdraws its message (it was never accepted). */
   #wait(message: Message<T>, tracker: DeliveryTracker | undefined, signal: AbortSignal | undefined): Promise<void> {
+    if (signal === undefined) {
+      // the common case allocates no closure: a shared executor hands the resolvers over
+      const promise = new Promise<void>(captureResolvers);
+      this.#blocked.push({ message, tracker, resolve: captured.resolve, reject: captured.reject });
+      return promise;
+    }
     return new Promise<void>((resolve, reject) => {
-      if (signal === undefined) return this.#blocked.push({ message, tracker, resolve, reject });
       const onAbort = (): void => {
         for (const b of this.#blocked.clear()) if (b !== entry) this.#blocked.push(b);
         tracker?.done();
@@ -221,6 +239,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   #run(message: Message<T>, tracker: DeliveryTracker | undefined): void {
     const handler = this.#handler as Handler<T>;
     this.#busy = true;
+    this.#ready = false;
     for (;;) {
       this.#delivered++;
       let result: unknown;
@@ -232,12 +251,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
         this.#fail(error, message, tracker);
       }
       if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
-        const current = message;
-        const currentTracker = tracker;
-        (result as PromiseLike<unknown>).then(
-          () => this.#resume(current, currentTracker, undefined),
-          (error: unknown) => this.#resume(current, currentTracker, error ?? new Error('handler rejected')),
-        );
+        void this.#settle(result as PromiseLike<unknown>, message, tracker);
         return;
       }
       if (!failed) tracker?.done();
@@ -254,12 +268,39 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     return (this.#telemetry as Telemetry).process(message as Message<unknown>, this.#info, () => handler(message));
   }
 
-  #resume(message: Message<T>, tracker: DeliveryTracker | undefined, error: unknown): void {
-    if (error !== undefined) this.#fail(error, message, tracker);
-    else tracker?.done();
-    const next = this.#take();
-    if (next === undefined) this.#idle();
-    else this.#run(next.message, next.tracker);
+  /**
+   * Finishes a busy period that met an async handler: awaits it, then handles the rest of the queue in
+   * this one async frame (sync handlers inline, async ones awaited), so a busy async subscriber costs
+   * one await per message and no closures.
+   */
+  async #settle(pending: PromiseLike<unknown>, message: Message<T>, tracker: DeliveryTracker | undefined): Promise<void> {
+    const handler = this.#handler as Handler<T>;
+    let result: PromiseLike<unknown> | undefined = pending;
+    for (;;) {
+      if (result !== undefined) {
+        let error: unknown;
+        try {
+          await result;
+        } catch (e) {
+          error = e ?? new Error('handler rejected');
+        }
+        if (error === undefined) tracker?.done();
+        else this.#fail(error, message, tracker);
+      }
+      const next = this.#take();
+      if (next === undefined) return this.#idle();
+      message = next.message;
+      tracker = next.tracker;
+      this.#delivered++;
+      result = undefined;
+      try {
+        const r = this.#telemetry?.enabled() ? this.#traced(handler, message) : handler(message);
+        if (r !== undefined && typeof (r as PromiseLike<unknown> | null)?.then === 'function') result = r as PromiseLike<unknown>;
+        else tracker?.done();
+      } catch (error) {
+        this.#fail(error, message, tracker);
+      }
+    }
   }
 
   #fail(error: unknown, message: Message<T>, tracker: DeliveryTracker | undefined): void {
@@ -274,6 +315,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
 
   #idle(): void {
     this.#busy = false;
+    this.#ready = !this.#closed && this.#draining === undefined;
     if (this.#draining && this.#queue.size === 0) this.#draining();
   }
 
@@ -355,7 +397,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   async drain(): Promise<void> {
     if (this.#closed) return;
     if (this.#handler !== undefined && (this.#busy || this.#queue.size > 0)) {
-      const drained = new Promise<void>((resolve) => (this.#draining = resolve));
+      const drained = new Promise<void>((resolve) => ((this.#ready = false), (this.#draining = resolve)));
       await this.#hooks.onClose();
       await drained;
     }
@@ -365,6 +407,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   async #close(reason: Error | undefined): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ready = false;
     this.#detachSignal?.();
     this.#unobserve?.();
     for (const p of this.#queue.clear()) this.#countDrop(p.message, p.tracker, 'closed');
@@ -385,24 +428,4 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   [Symbol.asyncDispose](): Promise<void> {
     return this.unsubscribe();
   }
-}
-
-/** Rejects when `signal` aborts: for publishers waiting on backpressure or an ack. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(new AbortedError(what, signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortedError(what, signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -3,6 +3,7 @@
  * Cloudflare Worker, `Deno.serve`, Bun, or Node (through {@link toNodeListener}).
  * @module
  */
+import { subscribeArguments } from '../core/subscribe-args.js';
 import { decodeWith, jsonCodec, type Codec } from '../core/codec.js';
 import { ClosedError, HandlerError, InvalidArgumentError, ValidationError, isIsofluxError } from '../core/errors.js';
 import type { Consumer, Handler, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
@@ -12,7 +13,8 @@ import { validate, type StandardSchemaV1 } from '../core/schema.js';
 import { DeliveryTracker } from '../core/settle.js';
 import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
-import { BufferedSubscription, resolveSubscribeOptions } from '../core/subscription.js';
+import { BufferedSubscription } from '../core/subscription.js';
+import { resolveSubscribeOptions } from '../core/subscribe-args.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { LocalGroup } from './local-group.js';
@@ -221,8 +223,8 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
     maybeOptions?: SubscribeOptions,
   ): BufferedSubscription<PatternPayload<M, P>> {
     const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
-    const given = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
-    return this.#add(pattern, handler as Handler<unknown> | undefined, given) as BufferedSubscription<PatternPayload<M, P>>;
+    const options = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
+    return this.#add(pattern, handler as Handler<unknown> | undefined, options) as BufferedSubscription<PatternPayload<M, P>>;
   }
 
   /**
@@ -246,13 +248,8 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
 
   #add(pattern: string, handler: Handler<unknown> | undefined, given: SubscribeOptions | undefined): BufferedSubscription<unknown> {
     if (this.#closed) throw new ClosedError('The HTTP handler');
-    assertSubject(pattern, { wildcards: true });
-    resolveSubscribeOptions(given);
-    const queue = given?.queue;
-    if (queue !== undefined && (typeof queue !== 'string' || queue.length === 0 || /\s/.test(queue))) {
-      throw new InvalidArgumentError(`queue must be a non-empty string without whitespace, got ${JSON.stringify(queue)}`);
-    }
-    const options = given?.onError || !this.#onError ? given : { ...given, onError: this.#onError };
+    const { options } = subscribeArguments(pattern, given, undefined, this.#onError);
+    const queue = options?.queue;
     const subscription: BufferedSubscription<unknown> = new BufferedSubscription(pattern, handler, options, {
       onClose: () => this.#remove(pattern, queue, subscription),
     });

@@ -2,11 +2,13 @@
  * The in-process bus: the Go-channel replacement, and the reference implementation of the contract.
  * @module
  */
+import { subscribeArguments } from '../core/subscribe-args.js';
 import { ClosedError, NoRespondersError, TimeoutError, AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { createMessage, newMessage, type Message } from '../core/message.js';
 import { assertQueueName, assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
-import { BufferedSubscription, abortable } from '../core/subscription.js';
+import { BufferedSubscription } from '../core/subscription.js';
+import { abortable } from '../core/abort.js';
 import { DeliveryTracker } from '../core/settle.js';
 import { errorReplyHeaders, unwrapReply } from '../core/reply.js';
 import { nextId } from '../core/id.js';
@@ -134,20 +136,26 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     const headers = options?.headers;
     const id = copies ? (options?.id ?? nextId()) : options?.id;
     let message = newMessage(subject, payload, headers, id, replyTo);
+    let wait: Promise<void> | undefined;
     let waits: Array<Promise<void>> | undefined;
     for (let i = 0; i < routes.length; i++) {
       const route = routes[i] as Route;
       const target = route instanceof QueueGroup ? route.pick() : route;
       if (target === undefined) continue;
       if (copies) message = newMessage(subject, copies[i], headers, id, replyTo);
-      const wait = target.deliver(message, tracker, signal);
-      if (wait !== undefined) (waits ??= []).push(wait);
+      const blocked = target.deliver(message, tracker, signal);
+      if (blocked === undefined) continue;
+      // one blocked subscriber (the usual case) needs no array and no Promise.all
+      if (wait === undefined) wait = blocked;
+      else (waits ??= [wait]).push(blocked);
     }
     if (tracker !== undefined) {
       tracker.seal();
-      return abortable(waits ? Promise.all([...waits, tracker.promise]).then(() => undefined) : tracker.promise, signal, 'publish');
+      const all = waits ?? (wait ? [wait] : undefined);
+      return abortable(all ? Promise.all([...all, tracker.promise]).then(() => undefined) : tracker.promise, signal, 'publish');
     }
-    return waits === undefined ? RESOLVED : Promise.all(waits).then(() => undefined);
+    if (waits !== undefined) return Promise.all(waits).then(() => undefined);
+    return wait ?? RESOLVED;
   }
 
   subscribe<P extends string>(pattern: SubscribePattern<M, P>, handler: Handler<PatternPayload<M, P>>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>>;
@@ -157,14 +165,10 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions,
     maybeOptions?: SubscribeOptions,
   ): BufferedSubscription<PatternPayload<M, P>> {
-    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
-    const options = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
     if (this.#closed) throw new ClosedError('MemoryBus');
-    assertSubject(pattern, { wildcards: true });
+    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError);
     const queue = options?.queue;
-    if (queue !== undefined) assertQueueName(queue);
-    const withDefaults = options?.onError || !this.#onError ? options : { ...options, onError: this.#onError };
-    const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, withDefaults, {
+    const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, options, {
       onClose: () => this.#remove(pattern, queue, subscription as BufferedSubscription<unknown>),
       telemetry: this.#telemetry,
       system: 'memory',

@@ -1,0 +1,270 @@
+/**
+ * The tab side: `connectWorkerBus(worker)` returns a bus with the usual contract whose work happens in the
+ * worker. It fixes comlink's weak spots: no proxy is ever handed out (nothing leaks), every call has a
+ * timeout, calls fail at once with `closed` when the worker dies, and errors keep their class and `code`.
+ * @module
+ */
+import { releaseProxy, wrap, type Remote } from 'comlink';
+import { AbortedError, ClosedError, TimeoutError } from '../core/errors.js';
+import { nextId } from '../core/id.js';
+import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
+import { createMessage, type Message } from '../core/message.js';
+import { unwrapReply } from '../core/reply.js';
+import { assertQueueName, assertSubject } from '../core/subject.js';
+import { BufferedSubscription } from '../core/subscription.js';
+import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
+import { WorkerGoneError, WorkerHandshakeError } from './errors.js';
+import { holdLock, watchLock, webLocks, type HeldLock, type LockManagerLike } from '../core/locks.js';
+import { OPEN, PROTOCOL_VERSION, asNotSerializable, fromWireError, toWireError, type EventItem, type OpenMessage, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
+import { PublishBatch } from './publish-batch.js';
+
+/** Options of {@link connectWorkerBus}. */
+export interface WorkerBusOptions {
+  /** Longest wait for any call to the worker (default 10000 ms); then it fails with `timeout`. Requests add their own timeout. */
+  callTimeoutMs?: number;
+  /** Default request timeout (5000 ms). */
+  requestTimeoutMs?: number;
+  /** Default `onError` for subscriptions that give none. */
+  onError?: SubscribeOptions['onError'];
+  /** Web Locks to use; `null` disables them (then a dead worker shows only as call timeouts). */
+  locks?: LockManagerLike | null;
+  /** Closes the connection when aborted. */
+  signal?: AbortSignal;
+}
+
+/** A worker, a SharedWorker, or a MessagePort to one. */
+export type WorkerTarget = Worker | SharedWorker | MessagePort;
+
+const toMessage = (m: WireMessage): Message<unknown> => createMessage(m);
+function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw fromWireError(result.error);
+}
+
+/**
+ * A bus whose work happens in a worker. `publish` resolves once the worker's bus accepted the message (the
+ * publishes of one tick travel in one call); delivery guarantees are the hosted bus's. Messages reach the
+ * tab without an acker (settle them in the worker when that matters).
+ */
+export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, Subscriber<M>, Requester<M>, Responder<M>, AsyncDisposable {
+  readonly #remote: Remote<SessionApi>;
+  readonly #rpc: MessagePort;
+  readonly #events: MessagePort;
+  readonly #lifetime: HeldLock | undefined;
+  readonly #options: WorkerBusOptions;
+  readonly #subscriptions = new Map<number, BufferedSubscription<unknown>>();
+  readonly #asks = new WeakMap<Message<unknown>, number>();
+  readonly #pending = new Set<(error: Error) => void>();
+  readonly #batch: PublishBatch;
+  #unwatch: (() => void) | undefined;
+  #next = 0;
+  #dead: Error | undefined;
+
+  /** @internal use {@link connectWorkerBus} */
+  constructor(rpc: MessagePort, events: MessagePort, lifetime: HeldLock | undefined, options: WorkerBusOptions) {
+    this.#rpc = rpc;
+    this.#events = events;
+    this.#lifetime = lifetime;
+    this.#options = options;
+    this.#remote = wrap<SessionApi>(rpc);
+    this.#batch = new PublishBatch((items: PublishItem[]) => this.#call('publish', () => this.#remote.publish(items)));
+    events.onmessage = (event: MessageEvent<EventItem[]>) => {
+      for (const item of event.data) this.#event(item);
+    };
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  /** @internal the handshake: checks the protocol and starts watching the worker's lifetime. */
+  async handshake(locks: LockManagerLike | undefined): Promise<void> {
+    let host: string;
+    try {
+      host = unwrap(await this.#call<Result<{ host: string }>>('hello', () => this.#remote.hello(PROTOCOL_VERSION))).host;
+    } catch (cause) {
+      const error = new WorkerHandshakeError(cause instanceof TimeoutError ? 'the worker did not answer in time' : 'the worker refused', { cause });
+      await this.#shutDown(error, false);
+      throw error;
+    }
+    if (locks !== undefined) this.#unwatch = watchLock(locks, `isoflux/worker/host/${host}`, () => void this.#shutDown(new WorkerGoneError(), false));
+  }
+
+  get isClosed(): boolean {
+    return this.#dead !== undefined;
+  }
+
+  publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PublishOptions): Promise<void> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    try {
+      assertSubject(subject, { wildcards: false });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#batch.add([subject, payload, options?.headers, options?.id]);
+  }
+
+  subscribe<P extends string>(pattern: SubscribePattern<M, P>, handler: Handler<PatternPayload<M, P>>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>>;
+  subscribe<P extends string>(pattern: SubscribePattern<M, P>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>> & Consumer<PatternPayload<M, P>>;
+  subscribe<P extends string>(pattern: SubscribePattern<M, P>, handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions, maybeOptions?: SubscribeOptions): BufferedSubscription<PatternPayload<M, P>> {
+    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
+    const options = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
+    return this.#open(pattern, handler as Handler<unknown> | undefined, options, false) as BufferedSubscription<PatternPayload<M, P>>;
+  }
+
+  respond<P extends string, R = unknown>(pattern: SubscribePattern<M, P>, handler: (message: Message<PatternPayload<M, P>>) => R | Promise<R>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>> {
+    const answering = async (message: Message<unknown>): Promise<void> => {
+      const call = this.#asks.get(message) as number;
+      let result: Result<unknown>;
+      try {
+        result = { ok: true, value: await handler(message as Message<PatternPayload<M, P>>) };
+      } catch (error) {
+        this.#answer(call, { ok: false, error: toWireError(error) });
+        throw error;
+      }
+      this.#answer(call, result);
+    };
+    return this.#open(pattern, answering, options, true) as Subscription<PatternPayload<M, P>>;
+  }
+
+  #answer(call: number, result: Result<unknown>): void {
+    try {
+      void this.#remote.answer(call, result).catch(() => undefined);
+    } catch (error) {
+      void this.#remote.answer(call, { ok: false, error: toWireError(asNotSerializable(error)) }).catch(() => undefined);
+    }
+  }
+
+  #open(pattern: string, handler: Handler<unknown> | undefined, options: SubscribeOptions | undefined, respond: boolean): BufferedSubscription<unknown> {
+    if (this.#dead) throw this.#dead instanceof WorkerGoneError ? this.#dead : new ClosedError('WorkerBus');
+    assertSubject(pattern, { wildcards: true });
+    resolveSubscribeOptions(options);
+    const queue = options?.queue;
+    if (queue !== undefined) assertQueueName(queue);
+    const id = ++this.#next;
+    const ready = this.#call<Result<void>>('subscribe', () => this.#remote.subscribe(id, pattern, queue, respond)).then(unwrap);
+    const withDefaults = options?.onError || !this.#options.onError ? options : { ...options, onError: this.#options.onError };
+    const subscription: BufferedSubscription<unknown> = new BufferedSubscription(pattern, handler, withDefaults, {
+      ready,
+      onClose: () => {
+        if (this.#subscriptions.delete(id) && !this.#dead) return this.#call('unsubscribe', () => this.#remote.unsubscribe(id)).then(
+          () => undefined,
+          () => undefined,
+        );
+      },
+    });
+    this.#subscriptions.set(id, subscription);
+    // A subscription the worker refused ends with the error, reported; `ready` rejects with it too.
+    ready.catch((error: unknown) => {
+      subscription.reportError(error);
+      void subscription.unsubscribe();
+    });
+    return subscription.start();
+  }
+
+  #event(item: EventItem): void {
+    const subscription = this.#subscriptions.get(item[1]);
+    if (subscription === undefined) return;
+    if (item[0] === 0 || item[0] === 1) {
+      const message = toMessage(item[0] === 0 ? item[2] : item[3]);
+      if (item[0] === 1) this.#asks.set(message, item[2]);
+      const wait = subscription.deliver(message);
+      if (wait !== undefined) wait.catch(() => undefined);
+    } else if (item[0] === 2) {
+      if (item[2] !== null) subscription.reportError(fromWireError(item[2]));
+      this.#subscriptions.delete(item[1]);
+      void subscription.unsubscribe();
+    } else subscription.reportError(fromWireError(item[2]));
+  }
+
+  async request<R = unknown, S extends PublishSubject<M> = PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: RequestOptions = {}): Promise<Message<R>> {
+    if (this.#dead) throw this.#dead;
+    assertSubject(subject, { wildcards: false });
+    const { signal, timeoutMs = this.#options.requestTimeoutMs ?? 5000 } = options;
+    const what = `request on ${JSON.stringify(subject)}`;
+    if (signal?.aborted) throw new AbortedError(what, signal.reason);
+    const id = ++this.#next;
+    const onAbort = (): void => void this.#remote.cancel(id);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await this.#call<Result<WireMessage>>('request', () => this.#remote.request(id, subject, payload, options.headers, options.id, timeoutMs), timeoutMs + (this.#options.callTimeoutMs ?? 10_000));
+      return unwrapReply(toMessage(unwrap(result)), subject) as Message<R>;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Calls the worker with a timeout; fails at once with the death error when the worker dies meanwhile. */
+  #call<T>(what: string, invoke: () => Promise<T>, timeoutMs = this.#options.callTimeoutMs ?? 10_000): Promise<T> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise<T>((resolve, reject) => {
+      const fail = (error: Error): void => finish(() => reject(error));
+      const timer = setTimeout(() => fail(new TimeoutError(`worker call ${what}`, timeoutMs)), timeoutMs);
+      const finish = (then: () => void): void => {
+        clearTimeout(timer);
+        this.#pending.delete(fail);
+        then();
+      };
+      this.#pending.add(fail);
+      let call: Promise<T>;
+      try {
+        call = invoke();
+      } catch (error) {
+        return fail(asNotSerializable(error) as Error);
+      }
+      call.then(
+        (value) => finish(() => resolve(value)),
+        (error: unknown) => fail(asNotSerializable(error) as Error),
+      );
+    });
+  }
+
+  /** Ends every subscription, tells the worker to release this tab's session, and closes the ports. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#dead) return;
+    await this.#shutDown(new ClosedError('WorkerBus'), true);
+  }
+
+  async #shutDown(reason: Error, polite: boolean): Promise<void> {
+    if (this.#dead) return;
+    if (polite) await this.#batch.flush();
+    this.#dead = reason;
+    this.#unwatch?.();
+    for (const fail of [...this.#pending]) fail(reason);
+    const subscriptions = [...this.#subscriptions.values()];
+    this.#subscriptions.clear();
+    for (const s of subscriptions) if (!(reason instanceof ClosedError && polite)) s.reportError(reason);
+    await Promise.all(subscriptions.map((s) => s.unsubscribe()));
+    if (polite) {
+      await Promise.race([this.#remote.close(), new Promise((resolve) => setTimeout(resolve, this.#options.callTimeoutMs ?? 10_000))]).catch(() => undefined);
+      this.#remote[releaseProxy]();
+    }
+    this.#rpc.close();
+    this.#events.close();
+    this.#lifetime?.release();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Connects this tab to the bus a worker serves with `exposeBus`. `target` is a `Worker`, a `SharedWorker`
+ * (its port is used) or a MessagePort. Resolves once the worker answered the handshake; rejects with
+ * `connection_failed` when it does not within `callTimeoutMs`. Costs two MessageChannels and one Web Lock.
+ */
+export async function connectWorkerBus<M extends TopicMap = AnyTopics>(target: WorkerTarget, options: WorkerBusOptions = {}): Promise<WorkerBus<M>> {
+  const endpoint = 'port' in target ? target.port : target;
+  const locks = options.locks === null ? undefined : (options.locks ?? webLocks());
+  const client = nextId();
+  const lifetime = locks === undefined ? undefined : holdLock(locks, `isoflux/worker/client/${client}`);
+  // The worker starts watching this lock as soon as it sees the open message: hold it first.
+  await lifetime?.granted.catch(() => undefined);
+  const rpc = new MessageChannel();
+  const events = new MessageChannel();
+  const bus = new WorkerBus<M>(rpc.port1, events.port1, lifetime, options);
+  const open: OpenMessage = { type: OPEN, version: PROTOCOL_VERSION, client, rpc: rpc.port2, events: events.port2 };
+  endpoint.postMessage(open, [rpc.port2, events.port2]);
+  if ('start' in endpoint) endpoint.start();
+  await bus.handshake(locks);
+  return bus;
+}

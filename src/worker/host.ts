@@ -1,0 +1,122 @@
+/**
+ * The worker side: `exposeBus(bus)` serves a bus to every tab that connects, in a dedicated Worker or a
+ * SharedWorker (one bus, and one network connection, per origin).
+ * @module
+ */
+import { expose } from 'comlink';
+import { nextId } from '../core/id.js';
+import { holdLock, watchLock, webLocks, type LockManagerLike } from '../core/locks.js';
+import { OPEN, toWireError, type OpenMessage } from './protocol.js';
+import { Session, type HostedBus } from './session.js';
+
+/** Where tabs reach the worker: a MessagePort, or a worker's global scope. */
+export interface HostEndpoint {
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  start?(): void;
+}
+
+/** Options of {@link exposeBus}. */
+export interface ExposeBusOptions {
+  /**
+   * Where tabs connect. Default: in a SharedWorker, every port that connects; in a dedicated Worker, the
+   * worker itself (`self`). Pass a MessagePort to serve over one you set up yourself.
+   */
+  endpoint?: HostEndpoint;
+  /** How long the worker waits for a tab's responder to answer one request (default 30000 ms). */
+  answerTimeoutMs?: number;
+  /** Web Locks to use; `null` disables them (a closed tab's session is then released only on its goodbye). */
+  locks?: LockManagerLike | null;
+  /** Stops serving when aborted (existing sessions are closed; the bus itself is not). */
+  signal?: AbortSignal;
+}
+
+/** A bus being served. */
+export interface ExposedBus {
+  /** This host's id; tabs watch its lifetime lock to learn when the worker dies. */
+  readonly id: string;
+  /** Tabs connected now. */
+  readonly sessions: number;
+  /** Subscriptions the connected tabs hold in this worker now. */
+  readonly subscriptions: number;
+  /** Stops serving: closes every session (releasing its subscriptions). The bus is the caller's to close. */
+  close(): Promise<void>;
+}
+
+function isOpen(data: unknown): data is OpenMessage {
+  const m = data as Partial<OpenMessage> | null;
+  return typeof m === 'object' && m !== null && m.type === OPEN && typeof m.client === 'string' && m.rpc instanceof MessagePort && m.events instanceof MessagePort;
+}
+
+/**
+ * Serves `bus` to tabs connecting with `connectWorkerBus`. Call it at the top of the worker script, before
+ * any `await`, so no tab's connection is missed; pass a promise (`exposeBus(connect().then(createBus))`)
+ * when the bus needs time to start: tabs that connect meanwhile wait for it.
+ *
+ * Each tab gets a session; a tab holds a Web Lock for its lifetime, so when it closes or crashes its
+ * subscriptions and pending requests in the worker are released at once (no leak, no heartbeat). The
+ * worker holds a lock too, so tabs learn at once when it dies. Costs one lock per tab plus one for the worker.
+ */
+export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBusOptions = {}): ExposedBus {
+  const id = nextId();
+  const locks = options.locks === null ? undefined : (options.locks ?? webLocks());
+  const hostLock = locks === undefined ? undefined : holdLock(locks, `isoflux/worker/host/${id}`);
+  const ready = Promise.all([bus, hostLock?.granted.catch(() => undefined)]).then(([b]) => b);
+  const sessions = new Set<Session>();
+  let closed = false;
+
+  const onMessage = (event: MessageEvent): void => {
+    if (closed || !isOpen(event.data)) return;
+    const { client, rpc, events } = event.data;
+    void ready.then(
+      (hosted) => {
+        if (closed) return;
+        let unwatch: (() => void) | undefined;
+        const session = new Session(hosted, id, rpc, events, options.answerTimeoutMs ?? 30_000, () => {
+          sessions.delete(session);
+          unwatch?.();
+        });
+        sessions.add(session);
+        expose(session.api, rpc);
+        // The tab holds this lock while it lives (it took it before sending the open message).
+        if (locks !== undefined) unwatch = watchLock(locks, `isoflux/worker/client/${client}`, () => void session.close());
+      },
+      // The bus never came up (its connection failed): every tab learns why from the handshake.
+      (error: unknown) => expose({ hello: () => ({ ok: false, error: toWireError(error) }) }, rpc),
+    );
+  };
+  const listen = (endpoint: HostEndpoint): void => {
+    endpoint.addEventListener('message', onMessage);
+    endpoint.start?.();
+  };
+  const scope = globalThis as unknown as HostEndpoint & { onconnect?: unknown; addEventListener(type: 'connect', listener: (event: MessageEvent) => void): void };
+  // SharedWorker ports are not kept: once a tab's sessions are open its port only waits for more opens.
+  const onConnect = (event: MessageEvent): void => {
+    for (const port of event.ports) listen(port);
+  };
+  const endpoint = options.endpoint ?? ('onconnect' in scope ? undefined : scope);
+  if (endpoint === undefined) scope.addEventListener('connect', onConnect);
+  else listen(endpoint);
+
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    (scope as unknown as EventTarget).removeEventListener('connect', onConnect as EventListener);
+    endpoint?.removeEventListener('message', onMessage);
+    await Promise.all([...sessions].map((s) => s.close()));
+    hostLock?.release();
+  };
+  options.signal?.addEventListener('abort', () => void close(), { once: true });
+  return {
+    id,
+    get sessions() {
+      return sessions.size;
+    },
+    get subscriptions() {
+      let n = 0;
+      for (const s of sessions) n += s.subscriptions;
+      return n;
+    },
+    close,
+  };
+}

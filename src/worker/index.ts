@@ -1,0 +1,10 @@
+/**
+ * @module isoflux/worker — a bus hosted in a dedicated Worker or a SharedWorker (one bus, and one network
+ * connection, per origin) and used from every tab through comlink: publish, subscribe, request, respond,
+ * with lifetimes that cross the boundary (a closed tab's subscriptions are released in the worker).
+ */
+export { exposeBus, type ExposeBusOptions, type ExposedBus, type HostEndpoint } from './host.js';
+export { WorkerBus, connectWorkerBus, type WorkerBusOptions, type WorkerTarget } from './client.js';
+export { WorkerGoneError, WorkerHandshakeError } from './errors.js';
+export type { HostedBus } from './session.js';
+export type { LockManagerLike } from '../core/locks.js';

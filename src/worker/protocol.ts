@@ -1,0 +1,157 @@
+/**
+ * What crosses between a tab and the worker hosting the bus: the open handshake, the session API the
+ * worker exposes through comlink, the events it pushes back, and errors that keep their class, `code`,
+ * fields and `cause` across the boundary (comlink alone keeps only name and message).
+ * @module
+ */
+import {
+  AbortedError,
+  ClosedError,
+  DecodeError,
+  HandlerError,
+  InvalidArgumentError,
+  InvalidSubjectError,
+  IsofluxError,
+  NoRespondersError,
+  NotSerializableError,
+  PayloadTooLargeError,
+  RemoteError,
+  SlowConsumerError,
+  TimeoutError,
+  ValidationError,
+  type ErrorCode,
+} from '../core/errors.js';
+import type { Headers } from '../core/message.js';
+
+/** Version of this protocol; a tab and a worker from different builds refuse each other clearly. */
+export const PROTOCOL_VERSION = 1;
+/** Marks the open message a tab posts to the worker. */
+export const OPEN = 'isoflux/worker-open';
+
+/** Posted by a tab to the worker (or SharedWorker port), transferring its two private ports. */
+export interface OpenMessage {
+  readonly type: typeof OPEN;
+  readonly version: number;
+  /** The tab's id: its lock `isoflux/worker/client/<id>` is held while the tab lives. */
+  readonly client: string;
+  /** comlink calls (tab → worker). */
+  readonly rpc: MessagePort;
+  /** Deliveries (worker → tab), batched per tick. */
+  readonly events: MessagePort;
+}
+
+/** A message as it crosses the boundary. */
+export interface WireMessage {
+  readonly subject: string;
+  readonly payload: unknown;
+  readonly headers: Headers;
+  readonly id: string;
+  readonly replyTo?: string | undefined;
+}
+
+/** An error as it crosses the boundary. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  /** The `code` of an isoflux error (or of another error that had a string `code`). */
+  readonly code?: string;
+  /** True when it was an isoflux error: it is rebuilt as one. */
+  readonly isoflux?: boolean;
+  /** Own data fields of isoflux errors (`subject`, `remoteCode`, `timeoutMs`, `issues` …). */
+  readonly fields?: Record<string, unknown>;
+  readonly cause?: WireError;
+}
+
+/** A result that never throws across comlink. */
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
+
+/** Publish one: subject, payload, headers, id. */
+export type PublishItem = [string, unknown, Headers | undefined, string | undefined];
+
+/** The API a worker exposes to each tab session (through comlink, on the session's private port). */
+export interface SessionApi {
+  hello(version: number): Result<{ host: string }>;
+  /** Publishes a tick's batch; one result per item (null = accepted). */
+  publish(items: PublishItem[]): Promise<Array<WireError | null>>;
+  subscribe(sub: number, pattern: string, queue: string | undefined, respond: boolean): Promise<Result<void>>;
+  unsubscribe(sub: number): Promise<void>;
+  request(call: number, subject: string, payload: unknown, headers: Headers | undefined, id: string | undefined, timeoutMs: number): Promise<Result<WireMessage>>;
+  cancel(call: number): void;
+  /** The tab's responder answered `ask` call `call`. */
+  answer(call: number, result: Result<unknown>): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Events pushed to the tab, batched per tick: `[0, sub, message]` a delivery; `[1, sub, call, message]` a
+ * request for a responder in the tab; `[2, sub, reason]` the worker ended the subscription; `[3, sub, error]`
+ * a message that could not be posted to the tab (reported to the subscription's `onError`).
+ */
+export type EventItem =
+  | [0, number, WireMessage]
+  | [1, number, number, WireMessage]
+  | [2, number, WireError | null]
+  | [3, number, WireError];
+
+const DATA_CLONE = 'DataCloneError';
+
+/** Serializes `error` for the trip, `cause` included (three levels deep). */
+export function toWireError(error: unknown, depth = 0): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key === 'code' || key === 'name' || key === 'message' || key === 'cause') continue;
+    if (value === null || ['string', 'number', 'boolean'].includes(typeof value) || (Array.isArray(value) && isPlainData(value))) fields[key] = value;
+  }
+  const code = (error as { code?: unknown }).code;
+  const cause = depth < 3 && error.cause !== undefined ? toWireError(error.cause, depth + 1) : undefined;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(error instanceof IsofluxError ? { isoflux: true } : {}),
+    fields,
+    ...(cause ? { cause } : {}),
+  };
+}
+
+function isPlainData(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CLASSES: Record<string, { prototype: object }> = {
+  AbortedError,
+  ClosedError,
+  DecodeError,
+  HandlerError,
+  InvalidArgumentError,
+  InvalidSubjectError,
+  NoRespondersError,
+  NotSerializableError,
+  PayloadTooLargeError,
+  RemoteError,
+  SlowConsumerError,
+  TimeoutError,
+  ValidationError,
+};
+
+/** Rebuilds an error from the trip: same class (for core errors), `code`, message, fields and cause chain. */
+export function fromWireError(wire: WireError): Error {
+  const cause = wire.cause === undefined ? undefined : fromWireError(wire.cause);
+  const error = wire.isoflux === true ? new IsofluxError(wire.code as ErrorCode, wire.message, { cause }) : new Error(wire.message, cause ? { cause } : undefined);
+  const cls = CLASSES[wire.name];
+  if (cls !== undefined && error instanceof IsofluxError) Object.setPrototypeOf(error, cls.prototype);
+  Object.assign(error, wire.fields ?? {}, wire.code !== undefined && wire.isoflux !== true ? { code: wire.code } : {});
+  error.name = wire.name;
+  return error;
+}
+
+/** `postMessage` refused a value: the typed error isoflux uses for it. */
+export function asNotSerializable(error: unknown): unknown {
+  return (error as { name?: unknown } | null)?.name === DATA_CLONE ? new NotSerializableError('postMessage to the worker', { cause: error }) : error;
+}

@@ -1,0 +1,38 @@
+/** Types for nats-server.mjs (plain JS so Node scripts and Deno/workerd drivers share it). */
+export declare const NATS_INSTALL_FIX: 'apt-get install -y nats-server';
+export declare function findNatsServer(): string;
+export declare function freePort(): Promise<number>;
+
+export interface NatsServer {
+  /** `nats://127.0.0.1:P` */
+  readonly tcpUrl: string;
+  /** `ws://127.0.0.1:P`, when started with `websocket: true` (the default). */
+  readonly wsUrl: string | undefined;
+  /** `http://127.0.0.1:P`: `/healthz`, `/varz`, `/jsz`, `/connz`. */
+  readonly monitorUrl: string;
+  /** PID of the running process (changes after `restart()`). */
+  readonly pid: number;
+  readonly storeDir: string;
+  readonly logFile: string;
+  /** SIGTERM by PID and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL by PID (a crash) and wait for the exit. */
+  kill(): Promise<void>;
+  /** Start again after `stop()`/`kill()`, on the same ports and JetStream store dir (rejects if running). */
+  start(): Promise<void>;
+  /** `stop()` (if running), then `start()`. */
+  restart(): Promise<void>;
+  /** Stop and delete the temp dir. */
+  dispose(): Promise<void>;
+}
+
+export interface NatsServerOptions {
+  /** Default true. */
+  jetstream?: boolean;
+  /** Default true. */
+  websocket?: boolean;
+  /** Server `max_payload` in bytes (default: nats-server's 1 MB). */
+  maxPayload?: number;
+}
+
+export declare function startNatsServer(options?: NatsServerOptions): Promise<NatsServer>;

@@ -1,0 +1,165 @@
+/**
+ * Starts a private nats-server (JetStream + WebSocket) on free loopback ports for tests.
+ *
+ * Plain ESM JavaScript on purpose: Node scripts, Vitest's globalSetup, Node tests and the
+ * Deno/workerd drivers all import this one file. Every server started here is killed by PID
+ * when the process exits (normally or by SIGINT/SIGTERM), and its temp dir is removed.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** The exact command that fixes a missing nats-server (printed as the whole error message). */
+export const NATS_INSTALL_FIX = 'apt-get install -y nats-server';
+
+/** @returns {string} the nats-server executable: PATH first, then Debian's /usr/sbin. */
+export function findNatsServer() {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'];
+  for (const dir of dirs) {
+    if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
+  }
+  throw new Error(NATS_INSTALL_FIX);
+}
+
+/** @returns {Promise<number>} a port the kernel just handed out on 127.0.0.1 (then released). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Servers not yet disposed: killed (if running) and their temp dirs removed on exit. */
+const live = new Set();
+let hooksInstalled = false;
+
+function installExitHooks() {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => {
+    for (const s of live) s.killSync();
+  });
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+    const onSignal = () => {
+      for (const s of live) s.killSync();
+      // Only exit when nobody else (e.g. Vitest) handles the signal; otherwise let them finish.
+      if (process.listenerCount(sig) === 1) process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    };
+    process.on(sig, onSignal);
+  }
+}
+
+/**
+ * @typedef {object} NatsServer
+ * @property {string} tcpUrl      nats://127.0.0.1:P
+ * @property {string | undefined} wsUrl ws://127.0.0.1:P (when `websocket` is on)
+ * @property {string} monitorUrl  http://127.0.0.1:P (GET /healthz, /varz, /jsz …)
+ * @property {number} pid         PID of the running server (changes after restart)
+ * @property {string} storeDir    JetStream store dir (kept across restart)
+ * @property {string} logFile
+ * @property {() => Promise<void>} stop     SIGTERM by PID, wait for exit
+ * @property {() => Promise<void>} kill     SIGKILL by PID (a crash), wait for exit
+ * @property {() => Promise<void>} start    start again after stop()/kill(), same ports and store dir
+ * @property {() => Promise<void>} restart  stop (if running), then start
+ * @property {() => Promise<void>} dispose  stop and delete the temp dir
+ */
+
+/**
+ * Starts nats-server on three free loopback ports and waits until GET /healthz says ok.
+ * @param {{ jetstream?: boolean, websocket?: boolean, maxPayload?: number }} [options]
+ * @returns {Promise<NatsServer>}
+ */
+export async function startNatsServer({ jetstream = true, websocket = true, maxPayload } = {}) {
+  const bin = findNatsServer();
+  installExitHooks();
+  const dir = mkdtempSync(join(tmpdir(), 'isoflux-nats-'));
+  const [tcpPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+  const storeDir = join(dir, 'jetstream');
+  const conf = [
+    `listen: 127.0.0.1:${tcpPort}`,
+    `http: 127.0.0.1:${httpPort}`,
+    maxPayload ? `max_payload: ${maxPayload}` : '',
+    jetstream ? `jetstream { store_dir: "${storeDir}", max_memory_store: 256MB, max_file_store: 1GB }` : '',
+    websocket ? `websocket { host: 127.0.0.1, port: ${wsPort}, no_tls: true }` : '',
+  ].join('\n');
+  const confFile = join(dir, 'nats.conf');
+  const pidFile = join(dir, 'nats.pid');
+  const logFile = join(dir, 'nats.log');
+  writeFileSync(confFile, conf);
+
+  /** @type {import('node:child_process').ChildProcess | undefined} */
+  let child;
+  /** @type {Promise<void>} */
+  let exited = Promise.resolve();
+
+  const monitorUrl = `http://127.0.0.1:${httpPort}`;
+  const server = {
+    tcpUrl: `nats://127.0.0.1:${tcpPort}`,
+    wsUrl: websocket ? `ws://127.0.0.1:${wsPort}` : undefined,
+    monitorUrl,
+    pid: 0,
+    storeDir,
+    logFile,
+    /** Synchronous kill for exit handlers (no awaiting possible there). */
+    killSync() {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        try { process.kill(server.pid, 'SIGKILL'); } catch { /* already gone */ }
+      }
+      live.delete(server);
+      try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
+    },
+    /** Starts the (stopped) server again on the same ports and store dir. */
+    async start() {
+      if (child && child.exitCode === null && child.signalCode === null) throw new Error(`nats-server is already running (pid ${server.pid})`);
+      child = spawn(bin, ['-c', confFile, '-P', pidFile, '-l', logFile], { stdio: 'ignore' });
+      server.pid = /** @type {number} */ (child.pid);
+      // A forgotten server must not keep Node alive; the exit hook kills it.
+      child.unref();
+      const c = child;
+      exited = new Promise((resolve) => c.once('exit', () => resolve()));
+      live.add(server);
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        if (c.exitCode !== null || c.signalCode !== null) break;
+        try {
+          const res = await fetch(`${monitorUrl}/healthz`);
+          if (res.ok && (await res.json()).status === 'ok') return;
+        } catch { /* not listening yet */ }
+        if (Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      let log = '';
+      try { log = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n'); } catch { /* no log */ }
+      await server.kill();
+      throw new Error(`nats-server did not become healthy on ${monitorUrl}/healthz\n${log}`);
+    },
+    async signal(/** @type {NodeJS.Signals} */ sig) {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        child.ref(); // keep the event loop alive until the exit is observed
+        process.kill(server.pid, sig);
+      }
+      await exited;
+    },
+    stop: () => server.signal('SIGTERM'),
+    kill: () => server.signal('SIGKILL'),
+    async restart() {
+      await server.stop();
+      await server.start();
+    },
+    async dispose() {
+      await server.stop();
+      live.delete(server);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
