@@ -8,7 +8,7 @@ import { AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
 import type { PublishOptions, Publisher } from '../core/interfaces.js';
 import { assertSubject } from '../core/subject.js';
-import { abortable } from '../core/subscription.js';
+import { abortable } from '../core/abort.js';
 import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
 import { assertOpen, encodeForNats, toNatsHeaders } from '../nats/wire.js';
 import { fromJetStreamError } from './errors.js';

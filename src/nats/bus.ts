@@ -2,6 +2,7 @@
  * The NATS core transport: publish/subscribe, queue groups and request/reply over a connection the caller owns.
  * @module
  */
+import { subscribeArguments } from '../core/subscribe-args.js';
 import type { Msg, NatsConnection, Subscription as NatsSubscription } from '@nats-io/nats-core';
 import { jsonCodec, type Codec } from '../core/codec.js';
 import { AbortedError, ClosedError, InvalidArgumentError } from '../core/errors.js';
@@ -11,7 +12,9 @@ import { createMessage, type Headers, type Message } from '../core/message.js';
 import { ERROR_CODE_HEADER, errorReplyHeaders, unwrapReply } from '../core/reply.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { assertQueueName, assertSubject } from '../core/subject.js';
-import { BufferedSubscription, abortable, resolveSubscribeOptions } from '../core/subscription.js';
+import { BufferedSubscription } from '../core/subscription.js';
+import { abortable } from '../core/abort.js';
+import { resolveSubscribeOptions } from '../core/subscribe-args.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { createReceiver } from './receive.js';
 import { assertOpen, decodePayload, encodeBare, encodeForNats, encodeMessage, fromNatsError, fromNatsHeaders, toNatsHeaders } from './wire.js';
@@ -144,13 +147,9 @@ export class NatsBus<M extends TopicMap = AnyTopics>
     handlerOrOptions?: Handler<PatternPayload<M, P>> | NatsSubscribeOptions,
     maybeOptions?: NatsSubscribeOptions,
   ): BufferedSubscription<PatternPayload<M, P>> {
-    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
-    const options = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
     this.#assertUsable();
-    assertSubject(pattern, { wildcards: true });
-    resolveSubscribeOptions(options);
+    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError);
     const queue = options?.queue;
-    if (queue !== undefined) assertQueueName(queue);
     const nc = this.connection;
     let subscription: BufferedSubscription<PatternPayload<M, P>> | undefined;
     const callback = createReceiver(() => subscription as BufferedSubscription<PatternPayload<M, P>>, this.#codec, options?.schema ?? this.#schema);
@@ -164,8 +163,7 @@ export class NatsBus<M extends TopicMap = AnyTopics>
       throw fromNatsError(error, pattern, 'subscribe', 0);
     });
     ready.catch(() => undefined);
-    const withDefaults = options?.onError || !this.#onError ? options : { ...options, onError: this.#onError };
-    subscription = new BufferedSubscription<PatternPayload<M, P>>(pattern, handler, withDefaults, {
+    subscription = new BufferedSubscription<PatternPayload<M, P>>(pattern, handler, options, {
       ready,
       onClose: () => {
         this.#subscriptions.delete(subscription as BufferedSubscription<unknown>);

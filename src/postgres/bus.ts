@@ -3,6 +3,7 @@
  * the caller owns.
  * @module
  */
+import { subscribeArguments } from '../core/subscribe-args.js';
 import { jsonCodec, type Codec } from '../core/codec.js';
 import { ClosedError, InvalidArgumentError, type DecodeError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
@@ -11,7 +12,8 @@ import type { Headers } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
-import { BufferedSubscription, resolveSubscribeOptions } from '../core/subscription.js';
+import { BufferedSubscription } from '../core/subscription.js';
+import { resolveSubscribeOptions } from '../core/subscribe-args.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { ChannelMap, checkNamespace, checkPartitionTokens } from './channel.js';
 import { encodeEnvelope } from './envelope.js';
@@ -154,16 +156,12 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
     handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions,
     maybeOptions?: SubscribeOptions,
   ): BufferedSubscription<PatternPayload<M, P>> {
-    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
-    const given = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
     if (this.#closed) throw new ClosedError('PostgresBus');
-    assertSubject(pattern, { wildcards: true });
-    if (given?.queue !== undefined) {
+    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError);
+    if (options?.queue !== undefined) {
       throw new PostgresUnsupportedError('queue groups', 'every LISTENing session receives every NOTIFY. Use NATS (or a table with SELECT … FOR UPDATE SKIP LOCKED) for work queues.');
     }
-    resolveSubscribeOptions(given);
     const channel = this.#channels.forPattern(pattern);
-    const options = given?.onError || !this.#onError ? given : { ...given, onError: this.#onError };
     const ready = this.#acquire(channel);
     const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, options, {
       ready,
