@@ -17,5 +17,5 @@ export { BufferedSubscription, type SubscriptionHooks } from './core/subscriptio
 export { abortable } from './core/abort.js';
 export { DeliveryTracker } from './core/settle.js';
 export { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER, errorReplyHeaders, unwrapReply } from './core/reply.js';
-export type { Telemetry, PublishInfo, PublishScope, ConsumeInfo, SettleOutcome } from './core/telemetry.js';
+export { publishWithTelemetry, type Telemetry, type PublishInfo, type PublishScope, type ConsumeInfo, type SettleOutcome } from './core/telemetry.js';
 export { subscribeArguments, resolveSubscribeOptions, type SubscribeArguments } from './core/subscribe-args.js';

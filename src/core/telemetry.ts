@@ -55,3 +55,30 @@ export interface Telemetry {
   /** Reports a live gauge (consumer lag, outbox depth) until the returned function is called. */
   observe(name: 'consumer.lag' | 'outbox.depth', read: () => number, attributes: Readonly<Record<string, string>>): () => void;
 }
+
+/**
+ * Runs a transport's `send(headers)` inside a publish scope when `telemetry` records: the headers it
+ * sends then carry the trace context, and the scope ends with the outcome. Without telemetry (or with an
+ * idle one) it is `send(headers)`.
+ */
+export function publishWithTelemetry<R>(
+  telemetry: Telemetry | undefined,
+  info: PublishInfo,
+  headers: Headers | undefined,
+  send: (headers: Headers | undefined) => Promise<R>,
+): Promise<R> {
+  const scope = telemetry?.enabled() ? telemetry.publish(info, headers) : undefined;
+  if (scope === undefined) return send(headers);
+  let sent: Promise<R>;
+  try {
+    sent = send(scope.headers);
+  } catch (error) {
+    scope.end(error);
+    throw error;
+  }
+  sent.then(
+    () => scope.end(),
+    (error: unknown) => scope.end(error),
+  );
+  return sent;
+}

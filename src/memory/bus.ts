@@ -13,7 +13,7 @@ import { DeliveryTracker } from '../core/settle.js';
 import { errorReplyHeaders, unwrapReply } from '../core/reply.js';
 import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
-import type { Telemetry } from '../core/telemetry.js';
+import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { clonePayload, freezePayload, type PayloadProtection } from './payload.js';
 import { QueueGroup } from './queue-group.js';
@@ -99,11 +99,9 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
 
   #publishTraced(subject: string, payload: unknown, options: MemoryPublishOptions | undefined, replyTo: string | undefined, telemetry: Telemetry): Promise<void> {
     const id = options?.id ?? nextId();
-    const scope = telemetry.publish({ system: 'memory', subject, id }, options?.headers);
-    if (scope === undefined) return this.#publish(subject, payload, options, replyTo);
-    const sent = this.#publish(subject, payload, { ...options, id, headers: scope.headers }, replyTo);
-    sent.then(() => scope.end(), (error: unknown) => scope.end(error));
-    return sent;
+    return publishWithTelemetry(telemetry, { system: 'memory', subject, id }, options?.headers, (headers) =>
+      this.#publish(subject, payload, { ...options, id, headers }, replyTo),
+    );
   }
 
   #publish(subject: string, payload: unknown, options: MemoryPublishOptions | undefined, replyTo: string | undefined): Promise<void> {

@@ -21,8 +21,8 @@ export function describeConformance(t: TransportUnderTest): void {
     let root: string;
 
     beforeEach(async () => {
-      ({ publisher: pub, subscriber: sub, close } = await t.connect());
       root = `cf${Date.now().toString(36)}${(n++).toString(36)}`;
+      ({ publisher: pub, subscriber: sub, close } = await t.connect(root));
     });
     afterEach(async () => {
       await close();

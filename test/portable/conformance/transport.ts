@@ -13,9 +13,10 @@ export interface TransportUnderTest {
   readonly name: string;
   /**
    * Two endpoints that reach each other (for in-process transports they may be the same object) and a
-   * teardown that releases everything they opened. Called once per test.
+   * teardown that releases everything they opened. Called once per test with the subject root every subject
+   * of that test starts with (`<root>.…`), so a transport can prepare for it (e.g. a JetStream stream).
    */
-  connect(): Promise<{ publisher: Endpoint; subscriber: Endpoint; close(): Promise<void> }>;
+  connect(root: string): Promise<{ publisher: Endpoint; subscriber: Endpoint; close(): Promise<void> }>;
   /** What the transport supports; the suite asserts the rest throws a typed `unsupported` error or is absent. */
   readonly supports: {
     readonly requestReply: boolean;
