@@ -139,7 +139,6 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     // subscription is open: one load decides the common case
     if (this.#ready) {
       tracker?.add();
-      this.#consecutiveDrops = 0;
       this.#run(message, tracker);
       return;
     }
@@ -316,6 +315,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   #idle(): void {
     this.#busy = false;
     this.#ready = !this.#closed && this.#draining === undefined;
+    // caught up: whatever comes next is accepted, which ends any run of drops
+    this.#consecutiveDrops = 0;
     if (this.#draining && this.#queue.size === 0) this.#draining();
   }
 

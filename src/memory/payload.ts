@@ -27,7 +27,8 @@ function deepFreeze(value: object): void {
 
 /** Deep-freezes an object payload (see `freeze`); other values pass through. */
 export function freezePayload<T>(payload: T): T {
-  if (typeof payload === 'object' && payload !== null && !Object.isFrozen(payload)) deepFreeze(payload);
+  // no isFrozen test first: freezing again is harmless and a fresh payload (the usual case) never is
+  if (typeof payload === 'object' && payload !== null) deepFreeze(payload);
   return payload;
 }
 
