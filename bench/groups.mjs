@@ -10,4 +10,6 @@ export const groups = [
   { name: 'streams', entry: './scenarios/streams.ts' },
   { name: 'postgres', entry: './scenarios/postgres.ts' },
   { name: 'broadcast', entry: './scenarios/broadcast.ts' },
+  { name: 'nats', entry: './scenarios/nats.ts' },
+  { name: 'telemetry', entry: './scenarios/telemetry.ts' },
 ];

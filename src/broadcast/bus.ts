@@ -11,6 +11,7 @@ import { errorReplyHeaders, unwrapReply } from '../core/reply.js';
 import { assertQueueName, assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { BroadcastUnsupportedError } from './errors.js';
 import { holdLock, webLocks, type HeldLock, type LockManagerLike } from '../core/locks.js';
@@ -24,6 +25,8 @@ import { WireReceiver } from './receive.js';
 import { Kind, WIRE_VERSION, channelName, messageKey, type MsgItem } from './wire.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/** `messaging.system` of this transport's telemetry. */
+const SYSTEM = 'broadcast';
 
 /**
  * Delivery: **at-most-once**, in publish order per publisher, to every matching subscriber in every tab of
@@ -136,7 +139,14 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
   }
 
   publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PublishOptions): Promise<void> {
+    const telemetry = this.#options.telemetry;
+    if (telemetry?.enabled()) return this.#publishTraced(subject, payload, options, undefined, telemetry);
     return this.#publish(subject, payload, options, undefined);
+  }
+
+  /** Kept out of `publish` so the untraced path allocates nothing for telemetry. */
+  #publishTraced(subject: string, payload: unknown, options: PublishOptions | undefined, replyTo: string | undefined, telemetry: Telemetry): Promise<void> {
+    return publishWithTelemetry(telemetry, { system: SYSTEM, subject, id: options?.id }, options?.headers, (headers) => this.#publish(subject, payload, { ...options, headers }, replyTo));
   }
 
   #publish(subject: string, payload: unknown, options: PublishOptions | undefined, replyTo: string | undefined): Promise<void> {
@@ -209,6 +219,8 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
     const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, resolved, {
       onClose: () => this.#remove(pattern, queue, subscription as BufferedSubscription<unknown>),
       ready,
+      telemetry: this.#options.telemetry,
+      system: SYSTEM,
     });
     this.#routes.add(pattern, queue, subscription as BufferedSubscription<unknown>, this.#locks);
     return subscription.start();
@@ -245,8 +257,10 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
     assertSubject(subject, { wildcards: false });
     if (this.#routes.match(subject).length === 0 && !this.#peers.interested(subject)) throw new NoRespondersError(subject);
     const open = this.#requests.open(subject, options.timeoutMs ?? this.#options.requestTimeoutMs ?? 5000, options.signal);
+    const telemetry = this.#options.telemetry;
     try {
-      await this.#publish(subject, payload, options, open.replyTo);
+      if (telemetry?.enabled()) await this.#publishTraced(subject, payload, options, open.replyTo, telemetry);
+      else await this.#publish(subject, payload, options, open.replyTo);
     } catch (error) {
       open.fail(error as Error);
     }

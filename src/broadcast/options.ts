@@ -5,6 +5,7 @@
 import type { SubscribeOptions } from '../core/interfaces.js';
 import type { MalformedFrameError, WireVersionError } from './errors.js';
 import type { LockManagerLike } from '../core/locks.js';
+import type { Telemetry } from '../core/telemetry.js';
 import type { WireCounters } from './receive.js';
 
 /** Options of {@link createBroadcastBus}. */
@@ -31,6 +32,11 @@ export interface BroadcastBusOptions {
   locks?: LockManagerLike | null;
   /** Closes the bus when aborted. */
   signal?: AbortSignal;
+  /**
+   * Records a producer span per publish and request (`publish <subject>`; the W3C trace context travels in
+   * the message headers to every tab) and a consumer span, linked to it, per handled message; see `isoflux/otel`.
+   */
+  telemetry?: Telemetry;
 }
 
 /** Counters of a broadcast bus. */

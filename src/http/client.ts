@@ -19,6 +19,7 @@ import { nextId } from '../core/id.js';
 import type { PublishOptions, Publisher, RequestOptions, Requester } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
 import { assertSubject } from '../core/subject.js';
+import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
 import { contentType, DEFAULT_MAX_BODY_BYTES, readMessageHeaders, REPLY_TYPE_HEADER, subjectUrl, writeMessageHeaders, type ErrorBody } from './wire.js';
 
@@ -37,6 +38,12 @@ export interface HttpClientOptions {
   maxBodyBytes?: number;
   /** How long a publish waits for the handler's answer (default 10 000 ms); requests use `timeoutMs`. */
   publishTimeoutMs?: number;
+  /**
+   * Records a producer span per publish and request (`publish <subject>`, ended by the response, so its
+   * duration is the whole POST) and sends its W3C trace context as the HTTP `traceparent` / `tracestate`
+   * headers; see `isoflux/otel`.
+   */
+  telemetry?: Telemetry;
 }
 
 /** The HTTP endpoint could not be reached (DNS, refused, reset, TLS). The handler may or may not have run. */
@@ -87,6 +94,7 @@ export class HttpClient<M extends TopicMap = AnyTopics> implements Publisher<M>,
   readonly #headers: Record<string, string>;
   readonly #maxBodyBytes: number;
   readonly #publishTimeoutMs: number;
+  readonly #telemetry: Telemetry | undefined;
 
   constructor(baseUrl: string | URL, options: HttpClientOptions = {}) {
     let base: URL;
@@ -105,6 +113,7 @@ export class HttpClient<M extends TopicMap = AnyTopics> implements Publisher<M>,
     this.#headers = options.headers ?? {};
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+    this.#telemetry = options.telemetry;
   }
 
   /**
@@ -134,16 +143,21 @@ export class HttpClient<M extends TopicMap = AnyTopics> implements Publisher<M>,
     return createMessage({ subject, payload: value as R, headers, id });
   }
 
-  async #post(kind: 'publish' | 'request', subject: string, payload: unknown, options: PublishOptions | undefined, timeoutMs: number): Promise<Response> {
+  #post(kind: 'publish' | 'request', subject: string, payload: unknown, options: PublishOptions | undefined, timeoutMs: number): Promise<Response> {
+    const id = options?.id ?? nextId();
+    if (!this.#telemetry?.enabled()) return this.#send(kind, subject, payload, id, options?.headers, options?.signal, timeoutMs);
+    return publishWithTelemetry(this.#telemetry, { system: 'http', subject, id }, options?.headers, (headers) => this.#send(kind, subject, payload, id, headers, options?.signal, timeoutMs));
+  }
+
+  async #send(kind: 'publish' | 'request', subject: string, payload: unknown, id: string, messageHeaders: PublishOptions['headers'], userSignal: AbortSignal | undefined, timeoutMs: number): Promise<Response> {
     assertSubject(subject, { wildcards: false });
     const body = this.#codec.encode(payload);
     if (body.byteLength > this.#maxBodyBytes) throw new PayloadTooLargeError(body.byteLength, this.#maxBodyBytes, 'this HTTP client (maxBodyBytes)');
     const headers = new Headers(this.#headers);
     headers.set('content-type', contentType(this.#codec));
-    writeMessageHeaders(headers, options?.id ?? nextId(), options?.headers);
+    writeMessageHeaders(headers, id, messageHeaders);
     const url = subjectUrl(this.#base, subject);
     const what = `${kind} on ${JSON.stringify(subject)}`;
-    const userSignal = options?.signal;
     if (userSignal?.aborted) throw new AbortedError(what, userSignal.reason);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutError(what, timeoutMs)), timeoutMs);

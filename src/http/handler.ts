@@ -15,6 +15,7 @@ import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { LocalGroup } from './local-group.js';
@@ -54,6 +55,12 @@ export interface HttpHandlerOptions {
    * `handler_error`, and the details stay in `onError`.
    */
   exposeErrors?: boolean;
+  /**
+   * Records a consumer span per handled message (`process <subject>`), linked to the trace context of the
+   * request's `traceparent` header (sent by an isoflux client with telemetry, or any instrumented HTTP
+   * client), and counts deliveries, drops and lag; see `isoflux/otel`.
+   */
+  telemetry?: Telemetry;
 }
 
 /** Counters of a handler. */
@@ -105,6 +112,7 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
   readonly #exposeErrors: boolean;
   readonly #ack: 'handled' | 'accepted';
   readonly #waitUntil: ((work: Promise<unknown>) => void) | undefined;
+  readonly #telemetry: Telemetry | undefined;
   #handled = 0;
   #rejected = 0;
   #failed = 0;
@@ -122,6 +130,7 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
     this.#ack = options.ack ?? 'handled';
     if (this.#ack !== 'handled' && this.#ack !== 'accepted') throw new InvalidArgumentError(`ack must be handled or accepted, got ${String(this.#ack)}`);
     this.#waitUntil = options.waitUntil;
+    this.#telemetry = options.telemetry;
   }
 
   get stats(): HttpHandlerStats {
@@ -252,6 +261,8 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
     const queue = options?.queue;
     const subscription: BufferedSubscription<unknown> = new BufferedSubscription(pattern, handler, options, {
       onClose: () => this.#remove(pattern, queue, subscription),
+      telemetry: this.#telemetry,
+      system: 'http',
     });
     this.#subscriptions.add(subscription);
     if (handler === undefined) this.#pulled.add(subscription);

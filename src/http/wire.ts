@@ -73,7 +73,13 @@ export function writeMessageHeaders(target: globalThis.Headers, id: string, head
   target.set(HEADER_LIST_HEADER, names.join(','));
 }
 
-/** The id and user headers of a request or response (only the headers named in `isoflux-headers`). */
+/**
+ * W3C Trace Context headers: message headers even when `isoflux-headers` does not name them, so a POST
+ * from any instrumented HTTP client (not only isoflux's) links the handler's consumer span to its trace.
+ */
+const TRACE_CONTEXT_HEADERS = ['traceparent', 'tracestate'] as const;
+
+/** The id and user headers of a request or response: those named in `isoflux-headers`, plus W3C trace context. */
 export function readMessageHeaders(source: globalThis.Headers): { id: string | undefined; headers: MessageHeaders } {
   const out: Record<string, string> = {};
   const list = source.get(HEADER_LIST_HEADER);
@@ -83,6 +89,11 @@ export function readMessageHeaders(source: globalThis.Headers): { id: string | u
       const value = name === '' ? null : source.get(name);
       if (value !== null) out[name] = value;
     }
+  }
+  for (const name of TRACE_CONTEXT_HEADERS) {
+    if (out[name] !== undefined) continue;
+    const value = source.get(name);
+    if (value !== null) out[name] = value;
   }
   return { id: source.get(ID_HEADER) ?? undefined, headers: out };
 }

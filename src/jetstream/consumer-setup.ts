@@ -8,6 +8,7 @@ import type { Codec } from '../core/codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Message } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
+import type { ConsumeInfo, Telemetry } from '../core/telemetry.js';
 import type { DeadLetterTarget } from './dead-letter.js';
 import { fromJetStreamError } from './errors.js';
 import type { InboundPolicy } from './inbound.js';
@@ -92,10 +93,19 @@ export async function createConsumer(js: JetStreamClient, stream: string, filter
   }
 }
 
-/** The {@link InboundPolicy} for `behaviour`. */
-export function inboundPolicy(js: JetStreamClient, codec: Codec<unknown>, behaviour: ConsumerBehaviour, report: (error: unknown, message?: Message<unknown>) => void): InboundPolicy {
+/** The {@link InboundPolicy} for `behaviour`; `telemetry` counts its ack outcomes and dead letters under `info`. */
+export function inboundPolicy(
+  js: JetStreamClient,
+  codec: Codec<unknown>,
+  behaviour: ConsumerBehaviour,
+  report: (error: unknown, message?: Message<unknown>) => void,
+  telemetry: Telemetry | undefined,
+  info: ConsumeInfo,
+): InboundPolicy {
   const delay = behaviour.retryDelayMs;
   return {
+    telemetry,
+    info,
     js,
     codec,
     schema: behaviour.schema,

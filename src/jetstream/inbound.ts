@@ -7,6 +7,7 @@ import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Codec } from '../core/codec.js';
 import { createMessage, type Acker, type Message } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
+import type { ConsumeInfo, SettleOutcome, Telemetry } from '../core/telemetry.js';
 import { decodePayload, fromNatsHeaders } from '../nats/wire.js';
 import { letterFor, sendDeadLetter, type DeadLetterTarget } from './dead-letter.js';
 
@@ -22,6 +23,10 @@ export interface InboundPolicy {
   readonly retryDelay: (attempt: number) => number | undefined;
   /** Reports a message that cannot be processed (decode failure, failed dead-lettering). */
   report(error: unknown, message?: Message<unknown>): void;
+  /** Counts ack outcomes and dead letters. */
+  readonly telemetry: Telemetry | undefined;
+  /** The subscription or consumer the outcomes are counted for. */
+  readonly info: ConsumeInfo;
 }
 
 const DONE: Promise<void> = Promise.resolve();
@@ -29,6 +34,17 @@ const ackers = new WeakMap<Message<unknown>, JetStreamAcker>();
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * Every settlement of a JetStream message goes through here, so each outcome is sent to the server and
+ * counted exactly once, whichever path (handler, auto-ack, dead-lettering, decode failure) settled it.
+ */
+function settle(jm: JsMsg, policy: InboundPolicy, outcome: SettleOutcome, delayMs?: number, reason?: string): void {
+  if (outcome === 'ack') jm.ack();
+  else if (outcome === 'nak') jm.nak(delayMs);
+  else jm.term(reason);
+  if (policy.telemetry?.enabled()) policy.telemetry.settled(policy.info, outcome);
 }
 
 /** Settles one JetStream message once; a nak on the last allowed delivery dead-letters it instead. */
@@ -44,7 +60,7 @@ class JetStreamAcker implements Acker {
   }
 
   ack(): Promise<void> {
-    if (this.#claim()) this.jm.ack();
+    if (this.#claim()) settle(this.jm, this.policy, 'ack');
     return DONE;
   }
 
@@ -60,12 +76,12 @@ class JetStreamAcker implements Acker {
       const why = error === undefined ? 'nak' : describe(error);
       return giveUp(this.jm, this.policy, `failed on delivery ${this.jm.info.deliveryCount} of ${maxDeliver}: ${why}`, error);
     }
-    this.jm.nak(delayMs);
+    settle(this.jm, this.policy, 'nak', delayMs);
     return DONE;
   }
 
   term(reason?: string): Promise<void> {
-    if (this.#claim()) this.jm.term(reason);
+    if (this.#claim()) settle(this.jm, this.policy, 'term', undefined, reason);
     return DONE;
   }
 
@@ -80,14 +96,15 @@ class JetStreamAcker implements Acker {
  * the hand-over fails the message is nak'ed so it is not lost, and the failure is reported.
  */
 async function giveUp(jm: JsMsg, policy: InboundPolicy, reason: string, error?: unknown): Promise<void> {
-  if (policy.deadLetter === undefined) return void jm.term(reason);
+  if (policy.deadLetter === undefined) return settle(jm, policy, 'term', undefined, reason);
   try {
     await sendDeadLetter(policy.js, policy.deadLetter, letterFor(jm, reason, error));
-    jm.term(reason);
   } catch (failure) {
     policy.report(failure, rawMessage(jm));
-    jm.nak(policy.retryDelay(jm.info.deliveryCount));
+    return settle(jm, policy, 'nak', policy.retryDelay(jm.info.deliveryCount));
   }
+  settle(jm, policy, 'term', undefined, reason);
+  if (policy.telemetry?.enabled()) policy.telemetry.deadLettered(policy.info.system, jm.subject);
 }
 
 function rawMessage(jm: JsMsg): Message<Uint8Array> {

@@ -9,6 +9,8 @@ import { nextId } from '../core/id.js';
 import type { PublishOptions, Publisher } from '../core/interfaces.js';
 import { assertSubject } from '../core/subject.js';
 import { abortable } from '../core/abort.js';
+import type { Headers } from '../core/message.js';
+import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
 import { assertOpen, encodeForNats, toNatsHeaders } from '../nats/wire.js';
 import { fromJetStreamError } from './errors.js';
@@ -54,6 +56,11 @@ export interface JetStreamPublisherOptions {
   timeoutMs?: number;
   /** JetStream client options (domain, API prefix), used when a connection is passed. */
   jetstream?: JetStreamOptions;
+  /**
+   * Records a producer span per publish (`publish <subject>`, ended by the server's ack, so its duration is
+   * the persistence round trip) and writes W3C trace context into the stored message's headers; see `isoflux/otel`.
+   */
+  telemetry?: Telemetry;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -74,6 +81,7 @@ export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publi
   readonly #nc;
   readonly #codec: Codec<unknown>;
   readonly #timeoutMs: number;
+  readonly #telemetry: Telemetry | undefined;
 
   constructor(source: JetStreamSource, options: JetStreamPublisherOptions = {}) {
     const { js, nc } = resolveJetStream(source, options.jetstream);
@@ -81,6 +89,7 @@ export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publi
     this.#nc = nc;
     this.#codec = options.codec ?? jsonCodec();
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#telemetry = options.telemetry;
     if (!(this.#timeoutMs > 0)) throw new InvalidArgumentError(`timeoutMs must be positive, got ${String(options.timeoutMs)}`);
   }
 
@@ -101,15 +110,18 @@ export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publi
     const { signal, timeoutMs = this.#timeoutMs } = options;
     if (signal?.aborted) throw new AbortedError('publish', signal.reason);
     const id = options.id ?? nextId();
-    const data = this.#nc === undefined ? this.#codec.encode(payload) : encodeForNats(this.#nc, this.#codec, payload, id, options.headers);
-    const natsOptions: Partial<NatsJsPublishOptions> = { headers: toNatsHeaders(id, options.headers), timeout: timeoutMs };
-    if (options.expect !== undefined) natsOptions.expect = toNatsExpectations(options.expect);
-    try {
-      const ack = await abortable(this.jetstream.publish(subject, data, natsOptions), signal, `publish on ${JSON.stringify(subject)}`);
-      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, id };
-    } catch (error) {
-      throw fromJetStreamError(error, subject, `JetStream publish on ${JSON.stringify(subject)}`, timeoutMs);
-    }
+    const send = async (headers: Headers | undefined): Promise<PublishAck> => {
+      const data = this.#nc === undefined ? this.#codec.encode(payload) : encodeForNats(this.#nc, this.#codec, payload, id, headers);
+      const natsOptions: Partial<NatsJsPublishOptions> = { headers: toNatsHeaders(id, headers), timeout: timeoutMs };
+      if (options.expect !== undefined) natsOptions.expect = toNatsExpectations(options.expect);
+      try {
+        const ack = await abortable(this.jetstream.publish(subject, data, natsOptions), signal, `publish on ${JSON.stringify(subject)}`);
+        return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, id };
+      } catch (error) {
+        throw fromJetStreamError(error, subject, `JetStream publish on ${JSON.stringify(subject)}`, timeoutMs);
+      }
+    };
+    return this.#telemetry?.enabled() ? publishWithTelemetry(this.#telemetry, { system: 'jetstream', subject, id }, options.headers, send) : send(options.headers);
   }
 }
 

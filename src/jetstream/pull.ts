@@ -8,6 +8,7 @@ import { ClosedError, InvalidArgumentError } from '../core/errors.js';
 import type { Consumer, FetchOptions, SubscribeOptions } from '../core/interfaces.js';
 import type { Message } from '../core/message.js';
 import { assertSubject } from '../core/subject.js';
+import type { Telemetry } from '../core/telemetry.js';
 import { checkBehaviour, createConsumer, inboundPolicy, type ConsumerBehaviour, type CreatedConsumer, type DeliverFrom } from './consumer-setup.js';
 import { fromJetStreamError } from './errors.js';
 import { receive, type InboundPolicy } from './inbound.js';
@@ -29,6 +30,8 @@ export interface JetStreamConsumerOptions extends ConsumerBehaviour {
   onError?: SubscribeOptions['onError'];
   /** JetStream client options (domain, API prefix), used when a connection is passed. */
   jetstream?: JetStreamOptions;
+  /** Counts ack outcomes (`ack`/`nak`/`term`) and dead letters; see `isoflux/otel`. */
+  telemetry?: Telemetry;
 }
 
 /** The server holds a pull request open at most this long; longer waits are several requests. */
@@ -133,7 +136,8 @@ export async function createJetStreamConsumer<T = unknown>(source: JetStreamSour
   checkBehaviour(options, options.deliver, options.durable);
   const { js } = resolveJetStream(source, options.jetstream);
   const report = options.onError ?? ((error: unknown) => console.error('[isoflux] JetStream consumer could not process a message:', error));
-  const policy = inboundPolicy(js, options.codec ?? jsonCodec(), options, report);
+  const info = { system: 'jetstream', pattern: options.filter ?? '>', queue: options.durable };
+  const policy = inboundPolicy(js, options.codec ?? jsonCodec(), options, report, options.telemetry, info);
   const created = await createConsumer(js, options.stream, options.filter, options.durable, options.deliver, options.ackWaitMs);
   return new JetStreamPullConsumer<T>(created, policy);
 }

@@ -11,6 +11,7 @@ import type { Message } from '../core/message.js';
 import { assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import type { ConsumeInfo, Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
 import { assertOpen } from '../nats/wire.js';
 import { checkBehaviour, createConsumer, inboundPolicy, type ConsumerBehaviour, type CreatedConsumer, type DeliverFrom } from './consumer-setup.js';
@@ -37,6 +38,12 @@ export interface JetStreamSubscriberOptions extends ConsumerBehaviour {
   onError?: SubscribeOptions['onError'];
   /** JetStream client options (domain, API prefix), used when a connection is passed. */
   jetstream?: JetStreamOptions;
+  /**
+   * Records a consumer span per handled message (`process <subject>`, linked to the producer span whose
+   * trace context the message carries; `isoflux.delivery.attempt` > 1 on redeliveries) and counts ack
+   * outcomes, redeliveries, dead letters, drops and lag; see `isoflux/otel`.
+   */
+  telemetry?: Telemetry;
 }
 
 /** Options of one JetStream subscription. */
@@ -55,6 +62,8 @@ export interface JetStreamSubscribeOptions extends SubscribeOptions, ConsumerBeh
 }
 
 const ignore = (): void => undefined;
+/** `messaging.system` of this transport's telemetry. */
+const SYSTEM = 'jetstream';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -143,7 +152,9 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
     options.onError ??= this.#options.onError;
 
     let subscription: BufferedSubscription<T> | undefined;
-    const policy = inboundPolicy(this.jetstream, this.#codec, behaviour, (error, message) => subscription?.reportError(error, message));
+    const telemetry = this.#options.telemetry;
+    const info: ConsumeInfo = { system: SYSTEM, pattern, queue: options.queue };
+    const policy = inboundPolicy(this.jetstream, this.#codec, behaviour, (error, message) => subscription?.reportError(error, message), telemetry, info);
     const wrapped = handler !== undefined && mode === 'auto' ? autoAck(handler, policy) : handler;
     const state: { created?: CreatedConsumer; messages?: ConsumerMessages } = {};
     let markReady!: (error?: unknown) => void;
@@ -151,6 +162,8 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
     ready.catch(ignore);
     subscription = new BufferedSubscription<T>(pattern, wrapped, options, {
       ready,
+      telemetry,
+      system: SYSTEM,
       onClose: async () => {
         this.#subscriptions.delete(subscription as BufferedSubscription<unknown>);
         await state.messages?.close();

@@ -14,7 +14,7 @@ import type { StandardSchemaV1 } from '../core/schema.js';
 import { assertQueueName, assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { abortable } from '../core/abort.js';
-import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { createReceiver } from './receive.js';
 import { assertOpen, decodePayload, encodeBare, encodeForNats, encodeMessage, fromNatsError, fromNatsHeaders, toNatsHeaders } from './wire.js';
@@ -39,6 +39,11 @@ export interface NatsBusOptions {
    * block costs nats-core roughly a quarter of its raw publish→subscribe throughput.
    */
   messageIds?: 'always' | 'explicit';
+  /**
+   * Records producer spans for publishes and requests (`publish <subject>`, W3C trace context added to the
+   * NATS headers) and consumer spans, linked to them, for handled messages; see `isoflux/otel`.
+   */
+  telemetry?: Telemetry;
 }
 
 /** Options of {@link NatsBus.subscribe} and {@link NatsBus.respond}. */
@@ -76,6 +81,7 @@ export class NatsBus<M extends TopicMap = AnyTopics>
   readonly #onError: SubscribeOptions['onError'];
   readonly #requestTimeoutMs: number;
   readonly #explicitIds: boolean;
+  readonly #telemetry: Telemetry | undefined;
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
   /** Rejects when the bus closes, so waiting requests end with `closed`. */
   readonly #closing: Promise<never>;
@@ -90,6 +96,7 @@ export class NatsBus<M extends TopicMap = AnyTopics>
     const { messageIds = 'always' } = options;
     if (messageIds !== 'always' && messageIds !== 'explicit') throw new InvalidArgumentError(`messageIds must be always or explicit, got ${String(messageIds)}`);
     this.#explicitIds = messageIds === 'explicit';
+    this.#telemetry = options.telemetry;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     if (!(this.#requestTimeoutMs > 0)) throw new InvalidArgumentError(`requestTimeoutMs must be positive, got ${String(options.requestTimeoutMs)}`);
     this.#closing = new Promise<never>((_, reject) => (this.#rejectClosing = reject));
@@ -129,11 +136,21 @@ export class NatsBus<M extends TopicMap = AnyTopics>
    */
   publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PublishOptions): Promise<void> {
     try {
+      if (this.#telemetry?.enabled()) return this.#publishTraced(subject, payload, options, this.#telemetry);
       this.#send(subject, payload, options, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
     return RESOLVED;
+  }
+
+  /** Kept out of `publish` so the untraced path allocates nothing for telemetry. */
+  #publishTraced(subject: string, payload: unknown, options: PublishOptions | undefined, telemetry: Telemetry): Promise<void> {
+    const id = options?.id ?? nextId();
+    return publishWithTelemetry(telemetry, { system: 'nats', subject, id }, options?.headers, (headers) => {
+      this.#send(subject, payload, { ...options, id, headers }, undefined);
+      return RESOLVED;
+    });
   }
 
   /**
@@ -165,6 +182,8 @@ export class NatsBus<M extends TopicMap = AnyTopics>
     ready.catch(() => undefined);
     subscription = new BufferedSubscription<PatternPayload<M, P>>(pattern, handler, options, {
       ready,
+      telemetry: this.#telemetry,
+      system: 'nats',
       onClose: () => {
         this.#subscriptions.delete(subscription as BufferedSubscription<unknown>);
         if (!nc.isClosed()) natsSub.unsubscribe();
@@ -186,11 +205,14 @@ export class NatsBus<M extends TopicMap = AnyTopics>
     const what = `request on ${JSON.stringify(subject)}`;
     if (signal?.aborted) throw new AbortedError(what, signal.reason);
     const id = options.id ?? nextId();
-    const data = encodeForNats(this.connection, this.#codec, payload, id, options.headers);
+    const ask = (headers: Headers | undefined): Promise<Msg> => {
+      const data = encodeForNats(this.connection, this.#codec, payload, id, headers);
+      const sent = this.connection.request(subject, data, { timeout: timeoutMs, headers: toNatsHeaders(id, headers) });
+      return abortable(Promise.race([sent, this.#closing]), signal, what);
+    };
     let reply: Msg;
     try {
-      const sent = this.connection.request(subject, data, { timeout: timeoutMs, headers: toNatsHeaders(id, options.headers) });
-      reply = await abortable(Promise.race([sent, this.#closing]), signal, what);
+      reply = await (this.#telemetry?.enabled() ? publishWithTelemetry(this.#telemetry, { system: 'nats', subject, id }, options.headers, ask) : ask(options.headers));
     } catch (error) {
       throw fromNatsError(error, subject, what, timeoutMs);
     }

@@ -9,13 +9,17 @@ import {
   SpanKind,
   SpanStatusCode,
   context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
   isSpanContextValid,
   metrics,
   propagation,
   trace,
   type Attributes,
+  type Context,
   type MeterProvider,
   type Span,
+  type TextMapPropagator,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
@@ -30,6 +34,12 @@ export interface OtelTelemetryOptions {
   tracerProvider?: TracerProvider;
   /** Default: the global meter provider, likewise. */
   meterProvider?: MeterProvider;
+  /**
+   * Writes and reads the trace context in message headers. Default: the global propagator
+   * (`propagation.setGlobalPropagator`, which an SDK's `register()` sets to W3C Trace Context). Without
+   * one, no header is written and consumer spans have no link.
+   */
+  propagator?: TextMapPropagator;
 }
 
 const NAME = 'isoflux';
@@ -53,6 +63,17 @@ const elapsedSeconds = (start: number): number => (performance.now() - start) / 
  */
 export function createOtelTelemetry(options: OtelTelemetryOptions = {}): Telemetry {
   const gauges = { lag: new Set<ObservedValue>(), outbox: new Set<ObservedValue>() };
+  const propagator: Pick<TextMapPropagator, 'inject' | 'extract'> = options.propagator ?? propagation;
+  /**
+   * The producer span's parent: the active span when there is one; otherwise the trace context the headers
+   * already carry. That is a relay (a worker host re-publishing a tab's message, an outbox delivering after
+   * a reload): its publish continues the original trace instead of starting a new one.
+   */
+  const parentOf = (headers: Headers | undefined): Context => {
+    const active = context.active();
+    if (headers === undefined || trace.getSpan(active) !== undefined) return active;
+    return propagator.extract(active, headers, defaultTextMapGetter);
+  };
   let meterProvider: MeterProvider | undefined;
   let instruments: Instruments | undefined;
   let tracerProvider: TracerProvider | undefined;
@@ -102,9 +123,13 @@ export function createOtelTelemetry(options: OtelTelemetryOptions = {}): Telemet
         'messaging.operation.name': 'publish',
       };
       if (info.id !== undefined) attributes['messaging.message.id'] = info.id;
-      const span = tracer?.startSpan(`publish ${info.subject}`, { kind: SpanKind.PRODUCER, attributes });
       const carrier: Record<string, string> = { ...headers };
-      if (span !== undefined) propagation.inject(trace.setSpan(context.active(), span), carrier);
+      let span: Span | undefined;
+      if (tracer !== undefined) {
+        const parent = parentOf(headers);
+        span = tracer.startSpan(`publish ${info.subject}`, { kind: SpanKind.PRODUCER, attributes }, parent);
+        propagator.inject(trace.setSpan(parent, span), carrier, defaultTextMapSetter);
+      }
       const start = performance.now();
       return {
         headers: carrier,
@@ -127,7 +152,7 @@ export function createOtelTelemetry(options: OtelTelemetryOptions = {}): Telemet
       if (info.queue !== undefined) metricAttributes['messaging.consumer.group.name'] = info.queue;
       meters.consumed.add(1, metricAttributes);
       if (message.delivery.attempt > 1) meters.redelivered.add(1, metricAttributes);
-      const span = tracer === undefined ? undefined : startConsumerSpan(tracer, message, info, metricAttributes);
+      const span = tracer === undefined ? undefined : startConsumerSpan(tracer, propagator, message, info, metricAttributes);
       const start = performance.now();
       const done = (error?: unknown): void => {
         const attributes = error === undefined ? metricAttributes : { ...metricAttributes, 'error.type': errorType(error) };
@@ -171,8 +196,8 @@ export function createOtelTelemetry(options: OtelTelemetryOptions = {}): Telemet
   };
 }
 
-function startConsumerSpan(tracer: Tracer, message: Message<unknown>, info: ConsumeInfo, base: Attributes): Span {
-  const producer = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, message.headers));
+function startConsumerSpan(tracer: Tracer, propagator: Pick<TextMapPropagator, 'extract'>, message: Message<unknown>, info: ConsumeInfo, base: Attributes): Span {
+  const producer = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, message.headers, defaultTextMapGetter));
   return tracer.startSpan(`process ${message.subject}`, {
     kind: SpanKind.CONSUMER,
     links: producer !== undefined && isSpanContextValid(producer) ? [{ context: producer }] : [],

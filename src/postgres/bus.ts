@@ -14,6 +14,7 @@ import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { ChannelMap, checkNamespace, checkPartitionTokens } from './channel.js';
 import { encodeEnvelope } from './envelope.js';
@@ -50,6 +51,12 @@ export interface PostgresBusOptions {
   onListen?: (channel: string) => void;
   /** Closes the bus when aborted. */
   signal?: AbortSignal;
+  /**
+   * Records a producer span per publish (`publish <subject>`, ended when PostgreSQL accepted the NOTIFY;
+   * the W3C trace context travels in the envelope's headers and counts toward the 8000-byte limit) and a
+   * consumer span, linked to it, per handled message; see `isoflux/otel`.
+   */
+  telemetry?: Telemetry;
 }
 
 /** Options of {@link PostgresBus.publish}. */
@@ -97,6 +104,7 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #onListen: ((channel: string) => void) | undefined;
   readonly #sender: NotifySender;
+  readonly #telemetry: Telemetry | undefined;
   readonly #routes = new SubjectTrie<BufferedSubscription<unknown>>();
   readonly #listening = new Map<string, Listening>();
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
@@ -113,6 +121,7 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
     this.#onError = options.onError;
     this.#onListen = options.onListen;
     this.#sender = new NotifySender(sql);
+    this.#telemetry = options.telemetry;
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
@@ -130,11 +139,17 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
    * (nothing sent), `closed`, `aborted` (not yet sent), or `connection_failed` (maybe not sent).
    */
   publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PostgresPublishOptions): Promise<void> {
+    const id = options?.id ?? nextId();
+    if (!this.#telemetry?.enabled()) return this.#publish(subject, payload, id, options?.headers, options);
+    return publishWithTelemetry(this.#telemetry, { system: 'postgres', subject, id }, options?.headers, (headers) => this.#publish(subject, payload, id, headers, options));
+  }
+
+  #publish(subject: string, payload: unknown, id: string, headers: Headers | undefined, options: PostgresPublishOptions | undefined): Promise<void> {
     try {
       if (this.#closed) throw new ClosedError('PostgresBus');
       assertSubject(subject, { wildcards: false });
-      checkHeaders(options?.headers);
-      const text = encodeEnvelope(subject, options?.id ?? nextId(), options?.headers, this.#codec.encode(payload));
+      checkHeaders(headers);
+      const text = encodeEnvelope(subject, id, headers, this.#codec.encode(payload));
       const channel = this.#channels.forSubject(subject);
       this.#published++;
       const sent = options?.transaction ? notifyMany(options.transaction, [channel], [text]) : this.#sender.send(channel, text, options?.signal);
@@ -165,6 +180,8 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
     const ready = this.#acquire(channel);
     const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, options, {
       ready,
+      telemetry: this.#telemetry,
+      system: 'postgres',
       onClose: () => this.#remove(pattern, channel, subscription as BufferedSubscription<unknown>),
     });
     const erased = subscription as BufferedSubscription<unknown>;

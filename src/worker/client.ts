@@ -13,6 +13,7 @@ import { unwrapReply } from '../core/reply.js';
 import { assertQueueName, assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { WorkerGoneError, WorkerHandshakeError } from './errors.js';
 import { holdLock, watchLock, webLocks, type HeldLock, type LockManagerLike } from '../core/locks.js';
@@ -31,11 +32,19 @@ export interface WorkerBusOptions {
   locks?: LockManagerLike | null;
   /** Closes the connection when aborted. */
   signal?: AbortSignal;
+  /**
+   * Records, in this tab, a producer span per publish and request (`publish <subject>`; its W3C trace
+   * context travels in the message headers through the worker's bus to the other tabs) and a consumer span,
+   * linked to the producer, per handled message; see `isoflux/otel`. The hosted bus can record its own.
+   */
+  telemetry?: Telemetry;
 }
 
 /** A worker, a SharedWorker, or a MessagePort to one. */
 export type WorkerTarget = Worker | SharedWorker | MessagePort;
 
+/** `messaging.system` of this transport's telemetry. */
+const SYSTEM = 'worker';
 const toMessage = (m: WireMessage): Message<unknown> => createMessage(m);
 function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
@@ -99,7 +108,15 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     } catch (error) {
       return Promise.reject(error);
     }
+    const telemetry = this.#options.telemetry;
+    if (telemetry?.enabled()) return this.#publishTraced(subject, payload, options, telemetry);
     return this.#batch.add([subject, payload, options?.headers, options?.id]);
+  }
+
+  /** Kept out of `publish` so the untraced path allocates nothing for telemetry. */
+  #publishTraced(subject: string, payload: unknown, options: PublishOptions | undefined, telemetry: Telemetry): Promise<void> {
+    const id = options?.id ?? nextId();
+    return publishWithTelemetry(telemetry, { system: SYSTEM, subject, id }, options?.headers, (headers) => this.#batch.add([subject, payload, headers, id]));
   }
 
   subscribe<P extends string>(pattern: SubscribePattern<M, P>, handler: Handler<PatternPayload<M, P>>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>>;
@@ -144,6 +161,8 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     const withDefaults = options?.onError || !this.#options.onError ? options : { ...options, onError: this.#options.onError };
     const subscription: BufferedSubscription<unknown> = new BufferedSubscription(pattern, handler, withDefaults, {
       ready,
+      telemetry: this.#options.telemetry,
+      system: SYSTEM,
       onClose: () => {
         if (this.#subscriptions.delete(id) && !this.#dead) return this.#call('unsubscribe', () => this.#remote.unsubscribe(id)).then(
           () => undefined,
@@ -184,8 +203,12 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     const id = ++this.#next;
     const onAbort = (): void => void this.#remote.cancel(id);
     signal?.addEventListener('abort', onAbort, { once: true });
+    const telemetry = this.#options.telemetry?.enabled() ? this.#options.telemetry : undefined;
+    const messageId = telemetry === undefined ? options.id : (options.id ?? nextId());
+    const ask = (headers: PublishOptions['headers']): Promise<Result<WireMessage>> =>
+      this.#call<Result<WireMessage>>('request', () => this.#remote.request(id, subject, payload, headers, messageId, timeoutMs), timeoutMs + (this.#options.callTimeoutMs ?? 10_000));
     try {
-      const result = await this.#call<Result<WireMessage>>('request', () => this.#remote.request(id, subject, payload, options.headers, options.id, timeoutMs), timeoutMs + (this.#options.callTimeoutMs ?? 10_000));
+      const result = await (telemetry === undefined ? ask(options.headers) : publishWithTelemetry(telemetry, { system: SYSTEM, subject, id: messageId }, options.headers, ask));
       return unwrapReply(toMessage(unwrap(result)), subject) as Message<R>;
     } finally {
       signal?.removeEventListener('abort', onAbort);

@@ -92,6 +92,27 @@ describe('OpenTelemetry (real SDK, in-memory exporters)', () => {
     await bus.close();
   });
 
+  it('a relay (outbox after a reload, worker host) that publishes stored headers continues their trace', async () => {
+    spans.reset();
+    const before = createMemoryBus({ telemetry });
+    let stored: Record<string, string> = {};
+    before.subscribe('orders.queued', (m) => void (stored = { ...m.headers }));
+    await before.publish('orders.queued', 1);
+    const enqueue = spans.getFinishedSpans().find((s) => s.kind === SpanKind.PRODUCER);
+    // a fresh bus, no active span: only the persisted headers know the trace
+    const after = createMemoryBus({ telemetry });
+    const arrived: Array<Record<string, string>> = [];
+    after.subscribe('orders.created', (m) => void arrived.push({ ...m.headers }));
+    await after.publish('orders.created', 1, { headers: stored });
+    const relay = spans.getFinishedSpans().find((s) => s.kind === SpanKind.PRODUCER && s.name === 'publish orders.created');
+    const consumer = spans.getFinishedSpans().find((s) => s.kind === SpanKind.CONSUMER && s.name === 'process orders.created');
+    expect(relay?.spanContext().traceId).toBe(enqueue?.spanContext().traceId);
+    expect(relay?.parentSpanContext?.spanId).toBe(enqueue?.spanContext().spanId);
+    expect(arrived[0]?.traceparent).toContain(relay?.spanContext().spanId);
+    expect(consumer?.links[0]?.context.spanId).toBe(relay?.spanContext().spanId);
+    await Promise.all([before.close(), after.close()]);
+  });
+
   it('records nothing and adds no headers when no SDK is registered', async () => {
     const bus = createMemoryBus({ telemetry: createOtelTelemetry() });
     const seen: Array<Record<string, string>> = [];
