@@ -8,6 +8,7 @@ import {
   DecodeError,
   InvalidArgumentError,
   InvalidSubjectError,
+  ConnectionFailedError,
   IsofluxError,
   NoRespondersError,
   PayloadTooLargeError,
@@ -47,9 +48,9 @@ export interface HttpClientOptions {
 }
 
 /** The HTTP endpoint could not be reached (DNS, refused, reset, TLS). The handler may or may not have run. */
-export class HttpConnectionError extends IsofluxError {
-  constructor(readonly url: string, cause: unknown) {
-    super('connection_failed', `Could not reach ${url}${cause instanceof Error ? `: ${cause.message}` : ''}. Check the URL and that the server runs; retry (with the same id so the receiver can de-duplicate) or use an outbox.`, { cause });
+export class HttpConnectionError extends ConnectionFailedError {
+  constructor(url: string, cause: unknown) {
+    super(url, 'Check the URL and that the server runs; retry (with the same id so the receiver can de-duplicate) or use an outbox.', { cause });
   }
 }
 

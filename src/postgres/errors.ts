@@ -2,23 +2,22 @@
  * What LISTEN/NOTIFY cannot do, as typed `unsupported` errors that say what to use instead.
  * @module
  */
-import { IsofluxError } from '../core/errors.js';
+import { IsofluxError, UnsupportedError } from '../core/errors.js';
 
 /** A feature PostgreSQL LISTEN/NOTIFY cannot provide honestly (queue groups, request/reply). */
-export class PostgresUnsupportedError extends IsofluxError {
+export class PostgresUnsupportedError extends UnsupportedError {
   constructor(feature: string, instead: string) {
-    super('unsupported', `The postgres transport does not support ${feature}: ${instead}`);
+    super(`The postgres transport does not support ${feature}: ${instead}`);
   }
 }
 
 /** A subscription pattern with a wildcard inside the partition tokens of a partitioned bus. */
-export class PartitionUnsupportedError extends IsofluxError {
+export class PartitionUnsupportedError extends UnsupportedError {
   constructor(
     readonly pattern: string,
     readonly partitionTokens: number,
   ) {
     super(
-      'unsupported',
       `Pattern ${JSON.stringify(pattern)} has a wildcard within the first ${partitionTokens} token(s), which pick the channel on this bus ` +
         `(partitionTokens: ${partitionTokens}); its subjects would be spread over unboundedly many channels. ` +
         'Make the leading tokens literal, or use a bus with a smaller partitionTokens (0 = one channel, every pattern works).',
