@@ -16,6 +16,6 @@ export { compose } from './core/compose.js';
 export { BufferedSubscription, type SubscriptionHooks } from './core/subscription.js';
 export { abortable } from './core/abort.js';
 export { DeliveryTracker } from './core/settle.js';
-export { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER, errorReplyHeaders, unwrapReply } from './core/reply.js';
+export { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER, answering, errorReplyHeaders, unwrapReply, type SendReply } from './core/reply.js';
 export { publishWithTelemetry, type Telemetry, type PublishInfo, type PublishScope, type ConsumeInfo, type SettleOutcome } from './core/telemetry.js';
 export { subscribeArguments, resolveSubscribeOptions, type SubscribeArguments } from './core/subscribe-args.js';

@@ -7,7 +7,7 @@ import { ClosedError, InvalidArgumentError, NoRespondersError } from '../core/er
 import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
-import { errorReplyHeaders, unwrapReply } from '../core/reply.js';
+import { answering, unwrapReply } from '../core/reply.js';
 import { assertQueueName, assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { resolveSubscribeOptions } from '../core/subscribe-args.js';
@@ -272,25 +272,7 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
     handler: (message: Message<PatternPayload<M, P>>) => R | Promise<R>,
     options?: SubscribeOptions,
   ): Subscription<PatternPayload<M, P>> {
-    return this.subscribe(
-      pattern,
-      async (message: Message<PatternPayload<M, P>>) => {
-        const { replyTo } = message;
-        let result: R;
-        try {
-          result = await handler(message);
-        } catch (error) {
-          if (replyTo !== undefined) await this.#publish(replyTo, null, { headers: errorReplyHeaders(error) }, undefined).catch(() => undefined);
-          throw error;
-        }
-        if (replyTo === undefined) return;
-        // A result that cannot cross to the requester's tab still answers it: with the error, not silence.
-        await this.#publish(replyTo, result, undefined, undefined).catch((error: unknown) =>
-          this.#publish(replyTo, null, { headers: errorReplyHeaders(error) }, undefined).then(() => Promise.reject(error)),
-        );
-      },
-      options,
-    );
+    return this.subscribe(pattern, answering(handler, (replyTo, result, headers) => this.#publish(replyTo, result, { headers }, undefined)), options);
   }
 
   /**

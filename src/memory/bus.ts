@@ -10,7 +10,7 @@ import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { abortable } from '../core/abort.js';
 import { DeliveryTracker } from '../core/settle.js';
-import { errorReplyHeaders, unwrapReply } from '../core/reply.js';
+import { answering, unwrapReply } from '../core/reply.js';
 import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
@@ -248,21 +248,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     handler: (message: Message<PatternPayload<M, P>>) => R | Promise<R>,
     options?: SubscribeOptions,
   ): Subscription<PatternPayload<M, P>> {
-    return this.subscribe(
-      pattern,
-      async (message: Message<PatternPayload<M, P>>) => {
-        const { replyTo } = message;
-        let result: R;
-        try {
-          result = await handler(message);
-        } catch (error) {
-          if (replyTo !== undefined) await this.#reply(replyTo, null, { headers: errorReplyHeaders(error) });
-          throw error;
-        }
-        if (replyTo !== undefined) await this.#reply(replyTo, result, undefined);
-      },
-      options,
-    );
+    return this.subscribe(pattern, answering(handler, (replyTo, result, headers) => this.#reply(replyTo, result, { headers })), options);
   }
 
   /** Ends every subscription (iterators finish, waiting publishers and requests reject with `closed`). Idempotent. */

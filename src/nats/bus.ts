@@ -9,7 +9,7 @@ import { AbortedError, ClosedError, InvalidArgumentError } from '../core/errors.
 import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
 import { createMessage, type Headers, type Message } from '../core/message.js';
-import { ERROR_CODE_HEADER, errorReplyHeaders, unwrapReply } from '../core/reply.js';
+import { ERROR_CODE_HEADER, answering, unwrapReply } from '../core/reply.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { assertQueueName, assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
@@ -238,20 +238,7 @@ export class NatsBus<M extends TopicMap = AnyTopics>
     handler: (message: Message<PatternPayload<M, P>>) => R | Promise<R>,
     options?: NatsSubscribeOptions,
   ): Subscription<PatternPayload<M, P>> {
-    return this.subscribe(
-      pattern,
-      async (message: Message<PatternPayload<M, P>>) => {
-        const { replyTo } = message;
-        try {
-          const result = await handler(message);
-          if (replyTo !== undefined) this.#reply(replyTo, result, undefined);
-        } catch (error) {
-          if (replyTo !== undefined && !this.#closed) this.#reply(replyTo, undefined, errorReplyHeaders(error));
-          throw error;
-        }
-      },
-      options,
-    );
+    return this.subscribe(pattern, answering(handler, (replyTo, result, headers) => this.#reply(replyTo, result, headers)), options);
   }
 
   #reply(replyTo: string, result: unknown, headers: Headers | undefined): void {
