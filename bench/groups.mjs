@@ -12,4 +12,5 @@ export const groups = [
   { name: 'broadcast', entry: './scenarios/broadcast.ts' },
   { name: 'nats', entry: './scenarios/nats.ts' },
   { name: 'telemetry', entry: './scenarios/telemetry.ts' },
+  { name: 'outbox', entry: './scenarios/outbox.ts' },
 ];

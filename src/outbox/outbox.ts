@@ -1,0 +1,319 @@
+/**
+ * The durable outbox: a Publisher whose `publish` resolves once the message is stored, plus the relay that
+ * delivers stored messages to a target Publisher.
+ * @module
+ */
+import { AbortedError, ClosedError, InvalidArgumentError, isIsofluxError } from '../core/errors.js';
+import { nextId } from '../core/id.js';
+import type { PublishOptions, Publisher } from '../core/interfaces.js';
+import { assertSubject } from '../core/subject.js';
+import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
+import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
+import { AppendBatcher } from './batcher.js';
+import { watchConnectivity } from './connectivity.js';
+import { runElected } from './election.js';
+import { idbStore } from './idb-store.js';
+import { Relay, type RelayError, type RelayOptions } from './relay.js';
+import { OutboxStatusEvent, statusChanged, type OutboxStatus, type RelayState } from './status.js';
+import type { DeadLetter, OutboxStore } from './store.js';
+
+/** Which entries must be delivered one after another: those with the same key. */
+export type OrderBy = 'subject' | 'none' | ((subject: string, payload: unknown) => string);
+
+/** Options of {@link createOutbox}. */
+export interface OutboxOptions {
+  /** Where entries live (default `idbStore()`: IndexedDB, shared by the origin's tabs). */
+  store?: OutboxStore;
+  /**
+   * Where entries are delivered (a JetStream publisher above all). Without it this outbox only stores, and a
+   * relay in another context (tab, worker) delivers. With it, this context joins the election for the relay.
+   */
+  target?: Publisher;
+  /** Ordering: per subject (default), none (every entry on its own), or a key function. */
+  orderBy?: OrderBy;
+  /** Relay tuning: concurrency, retries, dead-lettering. */
+  relay?: RelayOptions;
+  /** Web Lock name of the relay election (default `isoflux-outbox:<store name>`). */
+  lockName?: string;
+  /** Called with every status change. */
+  onStatus?: (status: OutboxStatus) => void;
+  /** Status is re-read from the store at least this often (default 1000 ms) and at most every 100 ms. */
+  statusIntervalMs?: number;
+  /** Closes the outbox when aborted. */
+  signal?: AbortSignal;
+  /**
+   * Records a producer span per enqueue (its trace context is stored in the entry's headers, so the
+   * delivery after a reload continues the trace), the depth gauge and dead letters (see `isoflux/otel`).
+   */
+  telemetry?: Telemetry;
+}
+
+/** Options of {@link Outbox.publish}. */
+export interface OutboxPublishOptions extends PublishOptions {
+  /** Ordering key of this entry, instead of the one `orderBy` gives. */
+  key?: string;
+}
+
+/** The dead-letter store of an outbox. */
+export interface DeadLetters {
+  /** Dead letters, oldest first, with the reason and last error kept. */
+  list(limit?: number): Promise<DeadLetter[]>;
+  /** Back into the queue (at its end, same message id, attempts reset): all, or those with these seqs. */
+  retry(seqs?: readonly number[]): Promise<number>;
+  /** Deletes them for good: all, or those with these seqs. */
+  discard(seqs?: readonly number[]): Promise<number>;
+}
+
+const MIN_STATUS_MS = 100;
+
+/**
+ * Publishing that survives reloads, crashes and offline time. **Guarantee**: when `publish` resolves, the
+ * message is committed to the store; the relay then delivers it at least once to the target, removing it
+ * only after the target's `publish` resolved, and every attempt carries the id fixed at enqueue — so a
+ * JetStream target (which de-duplicates on `Nats-Msg-Id`) keeps exactly one copy. Entries with the same key
+ * (subject by default) are delivered in enqueue order; different keys do not wait for each other.
+ * **Costs**: one store transaction per tick of publishes (fewer under load: group commit); the relay adds one read per window and one
+ * removal write per round of acknowledgements.
+ */
+export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implements Publisher<M, OutboxPublishOptions>, AsyncDisposable {
+  /** The store entries are kept in. */
+  readonly store: OutboxStore;
+  /** The dead-letter store: list, retry, discard. */
+  readonly deadLetters: DeadLetters;
+  readonly #ownsStore: boolean;
+  readonly #batcher: AppendBatcher;
+  readonly #keyOf: (subject: string, payload: unknown, id: string) => string;
+  readonly #relay: Relay | undefined;
+  readonly #lifetime = new AbortController();
+  readonly #statusMs: number;
+  readonly #telemetry: Telemetry | undefined;
+  readonly #unobserve: (() => void) | undefined;
+  #status: OutboxStatus;
+  #state: RelayState;
+  #paused = false;
+  #offline = false;
+  #statusTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastRefresh = 0;
+  #refreshing: Promise<OutboxStatus> | undefined;
+  #unwatch: () => void;
+  #closing: Promise<void> | undefined;
+  #ownError: RelayError | undefined;
+
+  constructor(options: OutboxOptions = {}) {
+    super();
+    this.#ownsStore = options.store === undefined;
+    this.store = options.store ?? idbStore();
+    this.#keyOf = keyFunction(options.orderBy ?? 'subject');
+    this.#statusMs = options.statusIntervalMs ?? 1000;
+    if (!(this.#statusMs >= MIN_STATUS_MS)) throw new InvalidArgumentError(`statusIntervalMs must be at least ${MIN_STATUS_MS}, got ${String(options.statusIntervalMs)}`);
+    this.#telemetry = options.telemetry;
+    this.#batcher = new AppendBatcher(this.store, () => this.#scheduleStatus());
+    const store = this.store;
+    this.deadLetters = {
+      list: (limit) => store.listDeadLetters(limit),
+      retry: async (seqs) => this.#changed(await store.retryDeadLetters(seqs)),
+      discard: async (seqs) => this.#changed(await store.discardDeadLetters(seqs)),
+    };
+    if (options.onStatus !== undefined) this.onStatus(options.onStatus);
+    this.#state = options.target === undefined ? 'none' : 'standby';
+    this.#status = { depth: 0, oldestAgeMs: undefined, deadLetters: 0, inFlight: 0, delivered: 0, retried: 0, deadLettered: 0, lastError: undefined, relay: this.#state };
+    this.#unwatch = store.watch(() => this.#scheduleStatus());
+    if (options.target !== undefined) {
+      this.#relay = new Relay(store, options.target, options.relay ?? {}, () => this.#scheduleStatus(), options.telemetry);
+      runElected(options.lockName ?? `isoflux-outbox:${store.name}`, this.#lifetime.signal, () => this.#lead(), (error) => this.#report(error));
+    }
+    // the gauge reads the cached status: metric collection must not wait on the store
+    this.#unobserve = options.telemetry?.observe('outbox.depth', () => this.#status.depth, { 'messaging.system': 'outbox', 'isoflux.outbox.name': store.name });
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    void this.refreshStatus();
+  }
+
+  /**
+   * Stores the message; resolves when the store committed it (IndexedDB: the transaction completed), so it
+   * survives a reload or crash from then on. Publishes of one tick share one transaction, and so do those
+   * made while the previous transaction was running (group commit). The id is
+   * `options.id` or a new one, fixed now and sent with every delivery attempt. Rejects with
+   * `invalid_subject`, `not_serializable` (the store cannot clone the payload), `storage_quota` (nothing of
+   * this batch stored; earlier entries intact), `aborted` or `closed`. The payload is copied when the batch
+   * is written (at the end of this tick): do not change it in the same tick.
+   */
+  publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: OutboxPublishOptions): Promise<void> {
+    try {
+      if (this.#closing !== undefined) throw new ClosedError('Outbox');
+      assertSubject(subject, { wildcards: false });
+      if (options?.signal?.aborted) throw new AbortedError('Outbox publish', options.signal.reason);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const id = options?.id ?? nextId();
+    const key = options?.key ?? this.#keyOf(subject, payload, id);
+    // the headers stored are the ones sent on delivery: with telemetry they carry the enqueue's trace context
+    return publishWithTelemetry(this.#telemetry, { system: 'outbox', subject, id }, options?.headers, (headers) =>
+      this.#batcher.add({ id, subject, key, payload, headers: headers ?? {}, enqueuedAt: Date.now() }),
+    );
+  }
+
+  /** The latest status (refreshed at least every `statusIntervalMs`; {@link refreshStatus} reads it now). */
+  get status(): OutboxStatus {
+    return this.#status;
+  }
+
+  /** Calls `listener` with every status change; returns a function that stops the calls. */
+  onStatus(listener: (status: OutboxStatus) => void): () => void {
+    const handler = (event: Event): void => listener((event as OutboxStatusEvent).status);
+    this.addEventListener('status', handler);
+    return () => this.removeEventListener('status', handler);
+  }
+
+  /** Reads the store's figures now and returns (and announces, when changed) the status. */
+  refreshStatus(): Promise<OutboxStatus> {
+    this.#refreshing ??= this.#readStatus().finally(() => (this.#refreshing = undefined));
+    return this.#refreshing;
+  }
+
+  /** Stops new deliveries from this context until {@link resume}. Publishing still stores. */
+  pause(): void {
+    this.#paused = true;
+    this.#relay?.pause();
+    this.#setState();
+  }
+
+  /**
+   * Delivers again now, skipping backoff waits: call it when the target's connection came back (e.g. on the
+   * NATS client's `reconnect` status). Also ends a `pause()` and an offline pause.
+   */
+  resume(): void {
+    this.#paused = false;
+    this.#offline = false;
+    this.#relay?.resume();
+    this.#setState();
+  }
+
+  /** Resolves when the store holds no waiting entry (every tab's relay counted); rejects with `aborted`/`closed`. */
+  async drained(options: { signal?: AbortSignal } = {}): Promise<void> {
+    for (;;) {
+      if (options.signal?.aborted) throw new AbortedError('Waiting for the outbox to drain', options.signal.reason);
+      if (this.#closing !== undefined) throw new ClosedError('Outbox');
+      await this.#batcher.settled();
+      if ((await this.store.stats()).depth === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  /**
+   * Stops publishing (later calls reject with `closed`), waits for pending writes, lets in-flight deliveries
+   * finish, and hands the relay to the next tab in line. Entries not yet delivered stay in the store.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#batcher.settled();
+      this.#lifetime.abort();
+      clearTimeout(this.#statusTimer);
+      this.#unwatch();
+      this.#unobserve?.();
+      await this.#relay?.stop();
+      this.#state = 'closed';
+      this.#status = { ...this.#status, relay: 'closed' };
+      if (this.#ownsStore) this.store.close();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Holds the relay while this context is elected; resolves (releasing the lock) after the relay stopped. */
+  async #lead(): Promise<void> {
+    const relay = this.#relay as Relay;
+    if (this.#lifetime.signal.aborted) return;
+    const connectivity = watchConnectivity((online) => {
+      this.#offline = !online;
+      if (online && !this.#paused) relay.resume();
+      else relay.pause();
+      this.#setState();
+    });
+    this.#offline = !connectivity.online;
+    this.#state = 'relaying';
+    relay.start();
+    if (this.#offline || this.#paused) relay.pause();
+    this.#setState();
+    await new Promise((resolve) => this.#lifetime.signal.addEventListener('abort', resolve, { once: true }));
+    connectivity.stop();
+    await relay.stop();
+  }
+
+  #setState(): void {
+    if (this.#state === 'none' || this.#state === 'standby' || this.#state === 'closed') return;
+    this.#state = this.#paused ? 'paused' : this.#offline ? 'offline' : 'relaying';
+    this.#scheduleStatus();
+  }
+
+  #changed(count: number): number {
+    this.#scheduleStatus();
+    return count;
+  }
+
+  /** Election and status failures: not delivery errors, but the user must see them, so they land in `lastError`. */
+  #report(error: unknown): void {
+    this.#ownError = { message: error instanceof Error ? error.message : String(error), code: isIsofluxError(error) ? error.code : undefined, subject: '', at: Date.now() };
+    this.#scheduleStatus();
+  }
+
+  #scheduleStatus(): void {
+    if (this.#statusTimer !== undefined || this.#closing !== undefined) return;
+    const wait = Math.max(0, this.#lastRefresh + MIN_STATUS_MS - Date.now());
+    this.#statusTimer = setTimeout(() => {
+      this.#statusTimer = undefined;
+      void this.refreshStatus();
+    }, wait);
+  }
+
+  async #readStatus(): Promise<OutboxStatus> {
+    this.#lastRefresh = Date.now();
+    try {
+      const stats = await this.store.stats();
+      const counters = this.#relay?.counters;
+      const next: OutboxStatus = {
+        depth: stats.depth,
+        oldestAgeMs: stats.oldestEnqueuedAt === undefined ? undefined : Math.max(0, Date.now() - stats.oldestEnqueuedAt),
+        deadLetters: stats.deadLetters,
+        inFlight: counters?.inFlight ?? 0,
+        delivered: counters?.delivered ?? 0,
+        retried: counters?.retried ?? 0,
+        deadLettered: counters?.deadLettered ?? 0,
+        lastError: latest(counters?.lastError, this.#ownError),
+        relay: this.#state,
+      };
+      const changed = statusChanged(this.#status, next);
+      this.#status = next;
+      if (changed) this.dispatchEvent(new OutboxStatusEvent(next));
+    } catch (error) {
+      this.#report(error);
+    }
+    if (this.#closing === undefined && this.#statusTimer === undefined) {
+      this.#statusTimer = setTimeout(() => {
+        this.#statusTimer = undefined;
+        void this.refreshStatus();
+      }, this.#statusMs);
+    }
+    return this.#status;
+  }
+}
+
+function latest(a: RelayError | undefined, b: RelayError | undefined): RelayError | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return a.at >= b.at ? a : b;
+}
+
+function keyFunction(orderBy: OrderBy): (subject: string, payload: unknown, id: string) => string {
+  if (orderBy === 'subject') return (subject) => subject;
+  if (orderBy === 'none') return (_subject, _payload, id) => id;
+  if (typeof orderBy === 'function') return (subject, payload) => orderBy(subject, payload);
+  throw new InvalidArgumentError(`orderBy must be 'subject', 'none' or a function, got ${String(orderBy)}`);
+}
+
+/** A durable outbox; see {@link Outbox}. */
+export function createOutbox<M extends TopicMap = AnyTopics>(options: OutboxOptions = {}): Outbox<M> {
+  return new Outbox<M>(options);
+}

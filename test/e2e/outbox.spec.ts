@@ -1,0 +1,194 @@
+/**
+ * The durable outbox in real Chromium tabs (real IndexedDB, Web Locks) delivering into a real JetStream
+ * stream over WebSocket. Every check counts what the stream holds: each message exactly once, in order per
+ * subject, across a broker outage, a reload, a crashed relaying tab, two tabs enqueueing at once; a poison
+ * message dead-lettered while the rest flow; a real storage quota.
+ */
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, expect, test, type BrowserContext, type Page } from 'playwright/test';
+import { chromiumLaunchOptions } from '../harness/chromium';
+import { startNatsServer, type NatsServer } from '../setup/nats-server.mjs';
+import { openTabs, type FixtureServer } from './fixtures/serve.js';
+import { serveOutboxFixtures } from './fixtures/outbox-serve.js';
+import type { OpenOptions, OutboxTabApi } from './fixtures/outbox.js';
+
+declare global {
+  interface Window {
+    outboxTab: OutboxTabApi;
+  }
+}
+
+test.describe.configure({ mode: 'serial' });
+
+let server: FixtureServer;
+let nats: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let context: BrowserContext;
+let problems: string[];
+let ns: string;
+let n = 0;
+
+test.beforeAll(async () => {
+  [server, nats] = await Promise.all([serveOutboxFixtures(), startNatsServer({ jetstream: true, websocket: true })]);
+  nc = await connect({ servers: nats.tcpUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  jsm = await jetstreamManager(nc);
+});
+test.afterAll(async () => {
+  await nc?.close();
+  await Promise.all([server?.close(), nats?.dispose()]);
+});
+test.beforeEach(async ({ browser }) => {
+  context = await browser.newContext();
+  problems = [];
+  ns = `ob${Date.now().toString(36)}${n++}`;
+  await jsm.streams.add({ name: ns, subjects: [`${ns}.>`] });
+});
+test.afterEach(async () => {
+  await context.close();
+  // Chromium logs each refused WebSocket while the broker is down, and a crashed tab its crash: expected here.
+  // Anything else a tab logged as an error is a failure.
+  expect(problems.filter((p) => !/ERR_CONNECTION_REFUSED|crash/.test(p))).toEqual([]);
+});
+
+interface Stored {
+  subject: string;
+  id: string;
+  tab: string;
+  i: number;
+}
+
+/** Everything in this test's stream, in stream order. */
+async function streamContents(): Promise<Stored[]> {
+  const total = (await jsm.streams.info(ns)).state.messages;
+  const consumer = await jetstream(nc).consumers.get(ns);
+  const out: Stored[] = [];
+  while (out.length < total) {
+    for await (const m of await consumer.fetch({ max_messages: total - out.length, expires: 2000 })) {
+      const { tab, i } = m.json<{ tab: string; i: number }>();
+      out.push({ subject: m.subject, id: m.headers?.get('Nats-Msg-Id') ?? '', tab, i });
+    }
+  }
+  return out;
+}
+
+const count = async (): Promise<number> => (await jsm.streams.info(ns)).state.messages;
+const range = (length: number): number[] => Array.from({ length }, (_, i) => i);
+
+/** Each (tab, i) exactly once, with distinct ids, in enqueue order per tab. */
+function expectExactlyOnceInOrder(stored: Stored[], perTab: Record<string, number>): void {
+  expect(new Set(stored.map((s) => s.id)).size).toBe(stored.length);
+  for (const [tab, total] of Object.entries(perTab)) expect(stored.filter((s) => s.tab === tab).map((s) => s.i)).toEqual(range(total));
+  expect(stored).toHaveLength(Object.values(perTab).reduce((a, b) => a + b, 0));
+}
+
+async function tab(options: Partial<OpenOptions> & { database: string }, relay = true): Promise<Page> {
+  const [page] = await openTabs(context, `${server.url}outbox.html`, 1, problems);
+  await openOutbox(page!, options, relay);
+  return page!;
+}
+
+async function openOutbox(page: Page, options: Partial<OpenOptions> & { database: string }, relay = true): Promise<void> {
+  await page.evaluate((o) => window.outboxTab.open(o), relay ? { wsUrl: nats.wsUrl, ...options } : options);
+}
+
+test('1,000 messages published while nats-server is down all land in the stream exactly once when it starts', async () => {
+  await nats.stop();
+  const page = await tab({ database: ns });
+  await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 1000, 100), `${ns}.orders`);
+  await page.waitForTimeout(300);
+  expect(await page.evaluate(() => window.outboxTab.status())).toMatchObject({ depth: 1000, delivered: 0, relay: 'relaying' });
+  expect((await page.evaluate(() => window.outboxTab.status())).lastError?.message).toMatch(/not connected/);
+
+  await nats.restart();
+  await page.evaluate(() => window.outboxTab.drained());
+  expectExactlyOnceInOrder(await streamContents(), { a: 1000 });
+  expect(await page.evaluate(() => window.outboxTab.status())).toMatchObject({ depth: 0, delivered: 1000 });
+});
+
+test('reloading the page mid-drain loses nothing and duplicates nothing', async () => {
+  const page = await tab({ database: ns, delayMs: 3 });
+  await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 400), `${ns}.orders`);
+  await expect.poll(count, { intervals: [20] }).toBeGreaterThan(60);
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+  const left = (await count()) < 400;
+  await openOutbox(page, { database: ns });
+  await page.evaluate(() => window.outboxTab.drained());
+  expect(left).toBe(true);
+  expectExactlyOnceInOrder(await streamContents(), { a: 400 });
+});
+
+test('when the relaying tab crashes mid-drain, a second tab takes over and finishes', async () => {
+  const first = await tab({ database: ns, delayMs: 3 });
+  const second = await tab({ database: ns });
+  expect((await second.evaluate(() => window.outboxTab.status())).relay).toBe('standby');
+  await first.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 400), `${ns}.orders`);
+  await expect.poll(count, { intervals: [20] }).toBeGreaterThan(60);
+  // Kill the tab's renderer: no unload handlers, no goodbye; the browser frees its Web Lock.
+  const cdp = await context.newCDPSession(first);
+  const crashed = first.waitForEvent('crash', { timeout: 5000 });
+  void cdp.send('Page.crash').catch(() => undefined);
+  await crashed;
+  expect(await count()).toBeLessThan(400);
+  await expect.poll(async () => (await second.evaluate(() => window.outboxTab.status())).relay).toBe('relaying');
+  await second.evaluate(() => window.outboxTab.drained());
+  expectExactlyOnceInOrder(await streamContents(), { a: 400 });
+});
+
+test('two tabs enqueueing at once: one relay, each tab’s order kept, nothing duplicated', async () => {
+  const [a, b] = [await tab({ database: ns }), await tab({ database: ns })];
+  const subject = `${ns}.shared`;
+  await Promise.all([
+    a.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 500, 25), subject),
+    b.evaluate((s) => window.outboxTab.publish(s, 'b', 0, 500, 25), subject),
+  ]);
+  await a.evaluate(() => window.outboxTab.drained());
+  const stored = await streamContents();
+  expectExactlyOnceInOrder(stored, { a: 500, b: 500 });
+  const relays = await Promise.all([a, b].map((p) => p.evaluate(() => window.outboxTab.status())));
+  expect(relays.map((s) => s.relay).sort()).toEqual(['relaying', 'standby']);
+  expect(relays[0]!.delivered + relays[1]!.delivered).toBe(1000);
+});
+
+test('a message the stream always rejects is dead-lettered after maxAttempts while the rest keep flowing', async () => {
+  const page = await tab({ database: ns, relay: { maxAttempts: 3, publishTimeoutMs: 2000 } });
+  await page.evaluate((s) => window.outboxTab.publish(s, 'lost', 0, 1), `nostream${ns}.x`);
+  await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 200, 10), `${ns}.orders`);
+  await page.evaluate(() => window.outboxTab.drained());
+  expectExactlyOnceInOrder(await streamContents(), { a: 200 });
+  const letters = await page.evaluate(() => window.outboxTab.deadLetters());
+  expect(letters.map((l) => [l.subject, l.reason, l.attempts, l.errorCode])).toEqual([[`nostream${ns}.x`, 'max_attempts', 3, 'no_responders']]);
+  expect(await page.evaluate(() => window.outboxTab.status())).toMatchObject({ deadLetters: 1, deadLettered: 1, depth: 0 });
+});
+
+test('a full storage quota rejects with storage_quota and leaves earlier entries intact', async () => {
+  // Chromium applies a quota override only to a profile on disk, not to the in-memory contexts of newContext().
+  await context.close();
+  const profile = mkdtempSync(join(tmpdir(), 'isoflux-outbox-profile-'));
+  context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions);
+  try {
+    // The quota is read when the origin's IndexedDB opens: set it before the outbox opens its database.
+    const [page] = await openTabs(context, `${server.url}outbox.html`, 1, problems);
+    const cdp = await context.newCDPSession(page!);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin, quotaSize: 1024 * 1024 });
+    await openOutbox(page!, { database: ns }, false);
+    await page!.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 50), `${ns}.orders`);
+    expect(await page!.evaluate((s) => window.outboxTab.publishLarge(s, 4 * 1024 * 1024), `${ns}.big`)).toBe('storage_quota');
+    expect(await page!.evaluate(() => window.outboxTab.status())).toMatchObject({ depth: 50 });
+
+    // What was stored before is whole: with room again, a relay delivers all 50 and nothing else.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin });
+    const relay = await tab({ database: ns });
+    await relay.evaluate(() => window.outboxTab.drained());
+    expectExactlyOnceInOrder(await streamContents(), { a: 50 });
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
