@@ -38,6 +38,8 @@ export default defineConfig({
           url: `http://127.0.0.1:${DEMO_PORT}`,
           reuseExistingServer: false,
           timeout: 60_000,
+          // SIGTERM lets the demo stop its nats-server and remove its temp store
+          gracefulShutdown: { signal: 'SIGTERM', timeout: 5000 },
         },
       }
     : {}),

@@ -1,10 +1,11 @@
 /**
  * The durable outbox panel: publish into IndexedDB, watch one relay per origin drain it into JetStream, take
  * the broker away and bring it back, reload or close the tab mid-drain, and see nothing lost: depth, retries,
- * in-flight and dead letters live. The broker comes from the demo server (`GET /api/nats` → `{ wsUrl }`,
- * `POST /api/nats/stop`, `POST /api/nats/start`) or from `?nats=ws://127.0.0.1:P` in the page URL.
+ * in-flight and dead letters live. The broker comes from the demo server (`GET /__demo/config`, and
+ * `POST /__demo/broker/stop|start` to take it away and bring it back) or from `?nats=ws://127.0.0.1:P`.
  * @module
  */
+import { controlBroker, loadDemoConfig } from '../components/demo-server.js';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { PublishOptions, Publisher } from '../../src/index.js';
 import { connectNats } from '../../src/nats/index.js';
@@ -22,8 +23,7 @@ async function brokerUrl(): Promise<string | undefined> {
   const fromQuery = new URLSearchParams(location.search).get('nats');
   if (fromQuery) return fromQuery;
   try {
-    const res = await fetch('/api/nats');
-    return res.ok ? ((await res.json()) as { wsUrl?: string }).wsUrl : undefined;
+    return (await loadDemoConfig()).nats?.wsUrl;
   } catch {
     return undefined;
   }
@@ -104,8 +104,8 @@ export const outboxPanel: DemoPanel = {
     };
     const publish = (n: number) => () => Promise.all(Array.from({ length: n }, () => outbox.publish(SUBJECT, { order: ++published, at: new Date().toISOString() })));
     const broker = (action: 'stop' | 'start') => async () => {
-      const res = await fetch(`/api/nats/${action}`, { method: 'POST' }).catch(() => undefined);
-      note.textContent = res?.ok ? `broker ${action === 'stop' ? 'stopped' : 'started'}` : 'this demo server cannot stop or start the broker (needs POST /api/nats/stop and /api/nats/start)';
+      const running = await controlBroker(action);
+      note.textContent = running ? 'broker started: the relay reconnects and drains' : 'broker stopped: new messages wait safely in IndexedDB';
     };
 
     root.append(

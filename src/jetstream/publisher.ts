@@ -2,7 +2,7 @@
  * Publishing into a JetStream stream: resolves on the server's persistence ack, de-duplicated by message id.
  * @module
  */
-import type { JetStreamClient, JetStreamOptions, JetStreamPublishOptions as NatsJsPublishOptions } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamOptions, JetStreamPublishOptions as NatsJsPublishOptions, PubAck } from '@nats-io/jetstream';
 import { jsonCodec, type Codec } from '../core/codec.js';
 import { AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
@@ -64,6 +64,7 @@ export interface JetStreamPublisherOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
+const ignoreAck = (): void => undefined;
 
 /**
  * Delivery guarantee: **at-least-once into the stream, effectively-once with message ids**. `publish`
@@ -94,8 +95,8 @@ export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publi
   }
 
   /** Publishes and resolves once the server stored it (or recognised a duplicate). See {@link publishWithAck}. */
-  async publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: JetStreamPublishOptions): Promise<void> {
-    await this.publishWithAck(subject, payload, options);
+  publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: JetStreamPublishOptions): Promise<void> {
+    return this.publishWithAck(subject, payload, options).then(ignoreAck);
   }
 
   /**
@@ -104,22 +105,35 @@ export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publi
    * subject), `remote_error` (an expectation failed: `remoteCode` is JetStream's `err_code`, e.g. 10071 for a
    * wrong last sequence) or `closed`; with `timeout` or `aborted` the outcome is unknown (resend with the same id).
    */
-  async publishWithAck<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: JetStreamPublishOptions = {}): Promise<PublishAck> {
-    assertSubject(subject, { wildcards: false });
-    if (this.#nc !== undefined) assertOpen(this.#nc);
-    const { signal, timeoutMs = this.#timeoutMs } = options;
-    if (signal?.aborted) throw new AbortedError('publish', signal.reason);
-    const id = options.id ?? nextId();
-    const send = async (headers: Headers | undefined): Promise<PublishAck> => {
-      const data = this.#nc === undefined ? this.#codec.encode(payload) : encodeForNats(this.#nc, this.#codec, payload, id, headers);
-      const natsOptions: Partial<NatsJsPublishOptions> = { headers: toNatsHeaders(id, headers), timeout: timeoutMs };
-      if (options.expect !== undefined) natsOptions.expect = toNatsExpectations(options.expect);
+  publishWithAck<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: JetStreamPublishOptions = {}): Promise<PublishAck> {
+    let id: string;
+    try {
+      assertSubject(subject, { wildcards: false });
+      if (this.#nc !== undefined) assertOpen(this.#nc);
+      if (options.signal?.aborted) throw new AbortedError('publish', options.signal.reason);
+      id = options.id ?? nextId();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const send = (headers: Headers | undefined): Promise<PublishAck> => {
+      const { signal, timeoutMs = this.#timeoutMs } = options;
+      let sent: Promise<PubAck>;
       try {
-        const ack = await abortable(this.jetstream.publish(subject, data, natsOptions), signal, `publish on ${JSON.stringify(subject)}`);
-        return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, id };
+        const data = this.#nc === undefined ? this.#codec.encode(payload) : encodeForNats(this.#nc, this.#codec, payload, id, headers);
+        const natsOptions: Partial<NatsJsPublishOptions> = { headers: toNatsHeaders(id, headers), timeout: timeoutMs };
+        if (options.expect !== undefined) natsOptions.expect = toNatsExpectations(options.expect);
+        const publishing = this.jetstream.publish(subject, data, natsOptions);
+        // the description is built only when a signal can use it: it costs a JSON.stringify per publish
+        sent = signal === undefined ? publishing : abortable(publishing, signal, `publish on ${JSON.stringify(subject)}`);
       } catch (error) {
-        throw fromJetStreamError(error, subject, `JetStream publish on ${JSON.stringify(subject)}`, timeoutMs);
+        return Promise.reject(fromJetStreamError(error, subject, `JetStream publish on ${JSON.stringify(subject)}`, timeoutMs));
       }
+      return sent.then(
+        (ack) => ({ stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, id }),
+        (error: unknown) => {
+          throw fromJetStreamError(error, subject, `JetStream publish on ${JSON.stringify(subject)}`, timeoutMs);
+        },
+      );
     };
     return this.#telemetry?.enabled() ? publishWithTelemetry(this.#telemetry, { system: 'jetstream', subject, id }, options.headers, send) : send(options.headers);
   }

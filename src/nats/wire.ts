@@ -82,6 +82,25 @@ function encodeHeaderBlock(id: string, headers: Headers | undefined): Uint8Array
   return bytes;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The byte length of the header block {@link encodeHeaderBlock} would build, without building it: the
+ * size check of a JetStream publish or a request needs only the number (nats-core encodes its own copy).
+ */
+function headerBlockLength(id: string, headers: Headers | undefined): number {
+  let length = HEADER_START.length + id.length + 4;
+  let text = id;
+  if (headers !== undefined) {
+    for (const key in headers) {
+      const value = headers[key] as string;
+      length += key.length + value.length + 4;
+      text += key + value;
+    }
+  }
+  return NON_ASCII.test(text) ? encodeHeaderBlock(id, headers).length : length;
+}
+
 /** A payload and header block ready for `nc.publish`, checked against the server's `max_payload`. */
 export interface EncodedMessage {
   readonly data: Uint8Array;
@@ -119,7 +138,7 @@ function checkSize(nc: NatsConnection | undefined, size: number): void {
  */
 export function encodeForNats(nc: NatsConnection | undefined, codec: Codec<unknown>, payload: unknown, id: string, headers: Headers | undefined): Uint8Array {
   const data = codec.encode(payload);
-  if (nc?.info !== undefined) checkSize(nc, data.length + encodeHeaderBlock(id, headers).length);
+  if (nc?.info !== undefined) checkSize(nc, data.length + headerBlockLength(id, headers));
   return data;
 }
 

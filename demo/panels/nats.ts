@@ -1,0 +1,96 @@
+/**
+ * The NATS panel: this page connects straight to the demo's nats-server over WebSocket and subscribes to
+ * `demo.>`. Messages published here, in another tab, or by `node demo/publish.mjs` arrive live. The broker
+ * buttons stop and start the server, so the connection status shows an outage and the recovery.
+ * @module
+ */
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connectNats, createNatsBus } from '../../src/nats/index.js';
+import { controlBroker, loadDemoConfig } from '../components/demo-server.js';
+import { describeError, h } from '../components/dom.js';
+import { MessageLog } from '../components/message-log.js';
+import { publishForm } from '../components/publish-form.js';
+import type { DemoPanel } from './types.js';
+
+type Connection = 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'unavailable';
+
+const PATTERN = 'demo.>';
+
+/**
+ * Follows nats-core's status events until the connection closes. After a reconnect nats-core has sent
+ * the subscriptions again; `connected` is shown once the server has them (a flush is one round trip).
+ */
+async function trackStatus(nc: NatsConnection, show: (state: Connection) => void): Promise<void> {
+  for await (const status of nc.status()) {
+    if (status.type === 'disconnect' || status.type === 'reconnecting') show('reconnecting');
+    else if (status.type === 'reconnect') void nc.flush().then(() => show('connected'), () => undefined);
+  }
+}
+
+export const natsPanel: DemoPanel = {
+  id: 'nats',
+  title: 'NATS over WebSocket',
+  summary: 'The same bus API over a real nats-server, straight from this page: messages from other tabs and from Node (node demo/publish.mjs) arrive live.',
+  async mount(root, signal) {
+    const state = h('strong', { 'data-testid': 'nats-status' }, 'connecting');
+    const server = h('code', { 'data-testid': 'nats-url' }, '…');
+    const brokerNote = h('span', { class: 'status', 'data-testid': 'broker-status', 'aria-live': 'polite' });
+    const show = (next: Connection): void => {
+      state.textContent = next;
+      root.dataset['connection'] = next;
+    };
+    const head = h('p', { class: 'counter' }, 'Connection: ', state, ' · server ', server);
+    root.append(head);
+
+    const config = await loadDemoConfig();
+    if (config.nats === null) {
+      show('unavailable');
+      server.textContent = 'none';
+      root.append(h('p', { class: 'hint', 'data-testid': 'nats-hint' }, config.natsHint));
+      return;
+    }
+    const { wsUrl } = config.nats;
+    server.textContent = wsUrl;
+
+    const broker = (action: 'stop' | 'start'): HTMLButtonElement => {
+      const button = h('button', { type: 'button', 'data-testid': `broker-${action}` }, action === 'stop' ? 'Stop broker' : 'Start broker');
+      button.addEventListener('click', () => {
+        button.disabled = true;
+        brokerNote.textContent = action === 'stop' ? 'stopping nats-server…' : 'starting nats-server…';
+        void controlBroker(action)
+          .then((running) => {
+            brokerNote.textContent = running ? 'nats-server running' : 'nats-server stopped: publishes made now are lost (NATS core is at-most-once)';
+          })
+          .catch((error: unknown) => (brokerNote.textContent = describeError(error).message))
+          .finally(() => (button.disabled = false));
+      });
+      return button;
+    };
+
+    const log = new MessageLog();
+    const controls = h('div', { class: 'column' }, h('div', { class: 'actions' }, broker('stop'), broker('start')), brokerNote);
+    const left = h('div', { class: 'column' }, controls);
+    root.append(h('div', { class: 'memory-grid' }, left, h('div', { class: 'column' }, log.element)));
+
+    // waitOnFirstConnect: a page opened while the broker is down keeps trying instead of failing the panel
+    const connecting = connectNats(wsUrl, { waitOnFirstConnect: true, reconnectTimeWait: 250, name: 'isoflux demo page' });
+    signal.addEventListener('abort', () => void connecting.then((nc) => nc.close()).catch(() => undefined), { once: true });
+    void connecting
+      .then(async (nc) => {
+        if (signal.aborted) return;
+        const bus = createNatsBus(nc, { signal });
+        void trackStatus(nc, show);
+        void nc.closed().then(() => show('closed'));
+        left.prepend(publishForm({ publisher: bus, subject: 'demo.chat.tab', payload: '{ "text": "hello over NATS" }' }));
+        // shown as connected once the server has the subscription, so nothing published after that is missed
+        await bus.subscribe(PATTERN, (message) => log.add(message), { signal }).ready;
+        show('connected');
+      })
+      .catch((error: unknown) => {
+        if (signal.aborted) return;
+        show('closed');
+        const view = describeError(error);
+        left.prepend(h('p', { class: 'error', role: 'alert' }, h('code', {}, view.code), ' ', view.message));
+      });
+  },
+};
