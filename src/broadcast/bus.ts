@@ -8,9 +8,9 @@ import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
 import { answering, unwrapReply } from '../core/reply.js';
-import { assertQueueName, assertSubject } from '../core/subject.js';
+import { assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
-import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import { subscribeArguments } from '../core/subscribe-args.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { BroadcastUnsupportedError } from './errors.js';
@@ -202,21 +202,15 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
     handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions,
     maybeOptions?: SubscribeOptions,
   ): BufferedSubscription<PatternPayload<M, P>> {
-    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
-    const options = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
     if (this.#closed) throw new ClosedError('BroadcastBus');
-    assertSubject(pattern, { wildcards: true });
+    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#options.onError);
     const queue = options?.queue;
-    if (queue !== undefined) assertQueueName(queue);
     if (queue !== undefined && this.#locks === undefined) {
       throw new BroadcastUnsupportedError('Web Locks', 'A queue group across tabs', 'Browsers and Deno have navigator.locks, Node 20 does not: subscribe without `queue` here, or host one bus in a worker (isoflux/worker) and join the group there.');
     }
-    resolveSubscribeOptions(options);
-    const onError = options?.onError ?? this.#options.onError;
-    const resolved = onError === options?.onError ? options : { ...options, onError };
     let ready = this.#announcements.get(pattern);
     if (ready === undefined) this.#announcements.set(pattern, (ready = this.#announce(pattern)));
-    const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, resolved, {
+    const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, options, {
       onClose: () => this.#remove(pattern, queue, subscription as BufferedSubscription<unknown>),
       ready,
       telemetry: this.#options.telemetry,

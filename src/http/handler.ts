@@ -14,7 +14,6 @@ import { DeliveryTracker } from '../core/settle.js';
 import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription } from '../core/subscription.js';
-import { resolveSubscribeOptions } from '../core/subscribe-args.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
 import { BodyTooLarge, readBody } from './body.js';

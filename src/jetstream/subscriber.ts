@@ -8,9 +8,8 @@ import { jsonCodec, type Codec } from '../core/codec.js';
 import { ClosedError, InvalidArgumentError } from '../core/errors.js';
 import type { Consumer, Handler, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
 import type { Message } from '../core/message.js';
-import { assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
-import { resolveSubscribeOptions } from '../core/subscribe-args.js';
+import { resolveSubscribeOptions, subscribeArguments } from '../core/subscribe-args.js';
 import type { ConsumeInfo, Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
 import { assertOpen } from '../nats/wire.js';
@@ -135,11 +134,11 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
     maybeOptions?: JetStreamSubscribeOptions,
   ): BufferedSubscription<PatternPayload<M, P>> {
     type T = PatternPayload<M, P>;
-    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
-    const options: JetStreamSubscribeOptions = { ...(typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions) };
     if (this.#closed) throw new ClosedError('JetStreamSubscriber');
     if (this.#nc !== undefined) assertOpen(this.#nc);
-    assertSubject(pattern, { wildcards: true });
+    const args = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#options.onError);
+    const handler = args.handler;
+    const options: JetStreamSubscribeOptions = { ...args.options };
     const { bufferSize } = resolveSubscribeOptions(options);
     const durable = options.durable ?? options.queue;
     if (options.durable !== undefined && options.queue !== undefined && options.durable !== options.queue) {
@@ -149,7 +148,6 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
     checkBehaviour(behaviour, options.deliver, durable);
     const mode = options.ack ?? this.#options.ack ?? 'auto';
     if (mode !== 'auto' && mode !== 'manual') throw new InvalidArgumentError(`ack must be auto or manual, got ${JSON.stringify(mode)}`);
-    options.onError ??= this.#options.onError;
 
     let subscription: BufferedSubscription<T> | undefined;
     const telemetry = this.#options.telemetry;

@@ -5,7 +5,7 @@
 import { subscribeArguments } from '../core/subscribe-args.js';
 import { ClosedError, NoRespondersError, TimeoutError, AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { createMessage, newMessage, type Message } from '../core/message.js';
-import { assertQueueName, assertSubject } from '../core/subject.js';
+import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { abortable } from '../core/abort.js';

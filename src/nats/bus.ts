@@ -11,7 +11,7 @@ import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requ
 import { createMessage, type Headers, type Message } from '../core/message.js';
 import { ERROR_CODE_HEADER, answering, unwrapReply } from '../core/reply.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
-import { assertQueueName, assertSubject } from '../core/subject.js';
+import { assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { abortable } from '../core/abort.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';

@@ -13,7 +13,6 @@ import type { StandardSchemaV1 } from '../core/schema.js';
 import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription } from '../core/subscription.js';
-import { resolveSubscribeOptions } from '../core/subscribe-args.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { ChannelMap, checkNamespace, checkPartitionTokens } from './channel.js';

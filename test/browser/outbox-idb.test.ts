@@ -3,7 +3,6 @@
  * has: a real quota error, another context's appends heard through BroadcastChannel, Web Locks election.
  */
 import { describe, expect, it } from 'vitest';
-import { isIsofluxError } from '../../src/index.js';
 import { createOutbox, idbStore } from '../../src/outbox/index.js';
 import { describeOutbox } from '../portable/outbox-suite.js';
 import { describeOutboxStore } from '../portable/outbox-store-contract.js';
