@@ -149,11 +149,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   #deliverSlow(message: Message<T>, tracker: DeliveryTracker | undefined, signal: AbortSignal | undefined): void | Promise<void> {
     if (this.#closed || this.#draining) return this.#drop(message, tracker, 'closed');
     tracker?.add();
-    if (this.#handler !== undefined && !this.#busy && this.#queue.size === 0) {
-      this.#consecutiveDrops = 0;
-      this.#run(message, tracker);
-      return;
-    }
+    // (a handler that is idle was taken by the fast path: here it is busy, or there is no handler)
     const reader = this.#readers.shift();
     if (reader !== undefined) {
       this.#delivered++;
