@@ -86,6 +86,17 @@ export async function createConsumer(js: JetStreamClient, stream: string, filter
   if (durable !== undefined) config.durable_name = durable;
   try {
     const jsm = await js.jetstreamManager(false);
+    if (durable !== undefined) {
+      // Some servers treat a create on an existing durable as an update: a queue member with another pattern
+      // would silently retarget the shared consumer for every member. Refuse instead.
+      const existing = await jsm.consumers.info(stream, durable).catch(() => undefined);
+      if (existing !== undefined && (existing.config.filter_subject || undefined) !== filter) {
+        throw new InvalidArgumentError(
+          `durable/queue ${JSON.stringify(durable)} already exists on stream ${JSON.stringify(stream)} with filter ${JSON.stringify(existing.config.filter_subject)}, not ${JSON.stringify(filter)}: ` +
+            'a queue group is one durable consumer, so its members must subscribe to the same pattern; use another queue name for another pattern',
+        );
+      }
+    }
     const info = await jsm.consumers.add(stream, config);
     return { consumer: js.consumers.getConsumerFromInfo(info), name: info.name, ephemeral: durable === undefined };
   } catch (error) {

@@ -48,6 +48,8 @@ const MIN_PULL_MS = 1_000;
 export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDisposable {
   readonly #created: CreatedConsumer;
   readonly #policy: InboundPolicy;
+  /** Pulls in progress, ended by close(). */
+  readonly #inflight = new Set<ConsumerMessages>();
   #closed = false;
 
   /** Use {@link createJetStreamConsumer}. */
@@ -100,13 +102,20 @@ export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDis
     const stop = (): void => void batch.close();
     const timer = waitMs < MIN_PULL_MS ? setTimeout(stop, waitMs) : undefined;
     signal?.addEventListener('abort', stop, { once: true });
+    if (signal?.aborted) stop();
+    this.#inflight.add(batch);
     const out: JsMsg[] = [];
     try {
       for await (const jm of batch) {
         out.push(jm);
         if (out.length >= n) break;
       }
+    } catch (error) {
+      // closing deletes an ephemeral consumer, which fails the pull: that is the end we asked for
+      if (this.#closed || signal?.aborted) return out;
+      throw fromJetStreamError(error, this.#created.name, 'fetch', waitMs);
     } finally {
+      this.#inflight.delete(batch);
       clearTimeout(timer);
       signal?.removeEventListener('abort', stop);
     }
@@ -117,6 +126,8 @@ export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDis
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // a fetch still waiting ends now (with what it has), not when its server-side pull expires
+    for (const batch of this.#inflight) void batch.close();
     if (this.#created.ephemeral) await this.#created.consumer.delete().catch(() => undefined);
   }
 

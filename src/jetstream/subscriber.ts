@@ -187,7 +187,7 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
     let messages: ConsumerMessages;
     try {
       state.created = await createConsumer(this.jetstream, this.#options.stream, pattern, durable, deliver, ackWaitMs);
-      messages = state.messages = await state.created.consumer.consume({ max_messages: batch });
+      messages = state.messages = await state.created.consumer.consume({ max_messages: batch, abort_on_missing_resource: true });
     } catch (error) {
       const failure = fromJetStreamError(error, pattern, 'subscribe', 0);
       markReady(failure);
@@ -204,15 +204,21 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
       return markReady(new ClosedError(`Subscription ${JSON.stringify(pattern)}`));
     }
     markReady();
-    for await (const jm of messages) {
-      let message = receive<T>(jm, policy);
-      if (message instanceof Promise) message = await message;
-      if (message === undefined) continue;
-      const wait = subscription.deliver(message);
-      // a full buffer under `block` stops pulling: consume() asks the server for more only as we take them
-      if (wait !== undefined) await wait.catch(ignore);
+    let failed: unknown;
+    try {
+      for await (const jm of messages) {
+        let message = receive<T>(jm, policy);
+        if (message instanceof Promise) message = await message;
+        if (message === undefined) continue;
+        const wait = subscription.deliver(message);
+        // a full buffer under `block` stops pulling: consume() asks the server for more only as we take them
+        if (wait !== undefined) await wait.catch(ignore);
+      }
+    } catch (error) {
+      // the consumer is gone (deleted on the server, stream removed): end the subscription and say why
+      failed = error;
     }
-    const ended = await messages.closed();
+    const ended = failed ?? (await messages.closed());
     if (!subscription.isClosed) {
       if (ended instanceof Error) subscription.reportError(fromJetStreamError(ended, pattern, 'consume', 0));
       await subscription.unsubscribe();

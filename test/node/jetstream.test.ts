@@ -241,3 +241,37 @@ describe('outage and TCP', () => {
     }
   });
 });
+
+describe('consumer lifecycle', () => {
+  it('refuses a queue member whose pattern differs from the shared durable (it would retarget every member)', async () => {
+    await subscriber.subscribe(`${root}.a`, () => undefined, { queue: 'workers' }).ready;
+    const second = subscriber.subscribe(`${root}.b`, () => undefined, { queue: 'workers', onError: () => undefined });
+    await expect(second.ready).rejects.toMatchObject({ code: 'invalid_argument' });
+    const jsm = await (await import('@nats-io/jetstream')).jetstreamManager(nc);
+    expect((await jsm.consumers.info(stream, 'workers')).config.filter_subject).toBe(`${root}.a`);
+  });
+
+  it('close() ends a fetch that is still waiting, for an ephemeral and a durable pull consumer', async () => {
+    for (const durable of [undefined, `pull${root}`]) {
+      const consumer = await createJetStreamConsumer(nc, { stream, ...(durable ? { durable } : {}) });
+      const started = Date.now();
+      const pending = consumer.fetch(1);
+      await sleep(100);
+      await consumer.close();
+      expect(await pending).toEqual([]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+  });
+
+  it('ends and reports a push subscription whose consumer was deleted on the server', async () => {
+    const errors: unknown[] = [];
+    const sub = subscriber.subscribe(`${root}.x`, () => undefined, { durable: `gone${root}`, onError: (e) => errors.push(e) });
+    await sub.ready;
+    const jsm = await (await import('@nats-io/jetstream')).jetstreamManager(nc);
+    await jsm.consumers.delete(stream, `gone${root}`);
+    const deadline = Date.now() + 8_000;
+    while (!sub.isClosed && Date.now() < deadline) await sleep(50);
+    expect(sub.isClosed).toBe(true);
+    expect(errors.length).toBeGreaterThan(0);
+  }, 15_000);
+});
