@@ -29,17 +29,20 @@ export interface JsonCodecOptions {
 const MAX_CHECK_DEPTH = 64;
 
 /** True when `value` holds a function or symbol that JSON would drop without a word. */
-function hasDroppedValue(value: unknown, depth: number): boolean {
+function hasDroppedValue(value: unknown, depth: number, seen: Set<object> = new Set()): boolean {
   if (typeof value === 'function' || typeof value === 'symbol') return true;
   if (typeof value !== 'object' || value === null || depth > MAX_CHECK_DEPTH) return false;
+  // checked already (shared or cyclic reference): a cycle is left to JSON.stringify to report
+  if (seen.has(value)) return false;
+  seen.add(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (needsCheck(value[i]) && hasDroppedValue(value[i], depth + 1)) return true;
+    for (let i = 0; i < value.length; i++) if (needsCheck(value[i]) && hasDroppedValue(value[i], depth + 1, seen)) return true;
     return false;
   }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   for (const key in value) {
     const child = (value as Record<string, unknown>)[key];
-    if (needsCheck(child) && hasDroppedValue(child, depth + 1)) return true;
+    if (needsCheck(child) && hasDroppedValue(child, depth + 1, seen)) return true;
   }
   return false;
 }

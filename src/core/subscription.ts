@@ -214,19 +214,24 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   #drop(message: Message<T>, tracker: DeliveryTracker | undefined, reason: 'closed'): void {
     this.#dropped++;
     this.#telemetry?.dropped(this.#info, reason, this.#overflow);
-    this.#options.onDrop?.(message as Message<unknown>, reason);
     tracker?.add();
     tracker?.done();
+    this.#callOnDrop(message, reason);
   }
 
   #countDrop(message: Message<T>, tracker: DeliveryTracker | undefined, reason: 'overflow' | 'closed'): void {
     this.#dropped++;
     this.#consecutiveDrops++;
     this.#telemetry?.dropped(this.#info, reason, this.#overflow);
+    tracker?.done();
+    this.#callOnDrop(message, reason);
+  }
+
+  #callOnDrop(message: Message<T>, reason: 'overflow' | 'closed'): void {
     try {
       this.#options.onDrop?.(message as Message<unknown>, reason);
-    } finally {
-      tracker?.done();
+    } catch (error) {
+      reportToConsole(error, message as Message<unknown>);
     }
   }
 
@@ -325,6 +330,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       this.#queue.push(waiting);
       waiting.resolve();
     }
+    if (this.#handler === undefined && this.#draining && this.#queue.size === 0) this.#draining();
     return next;
   }
 
@@ -391,13 +397,25 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     return this.#close(undefined);
   }
 
-  async drain(): Promise<void> {
-    if (this.#closed) return;
-    if (this.#handler !== undefined && (this.#busy || this.#queue.size > 0)) {
-      const drained = new Promise<void>((resolve) => ((this.#ready = false), (this.#draining = resolve)));
+  #drained: Promise<void> | undefined;
+
+  drain(): Promise<void> {
+    if (this.#closed) return this.closed.then(() => undefined);
+    return (this.#drained ??= this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    if (!this.#busy && this.#queue.size === 0) return this.#close(undefined);
+    const drained = new Promise<void>((resolve) => ((this.#ready = false), (this.#draining = resolve)));
+    try {
       await this.#hooks.onClose();
-      await drained;
+    } catch (error) {
+      await this.#close(undefined);
+      throw error;
     }
+    // without a handler, `for await` / `fetch` read what is buffered; the subscription ends once they have
+    if (this.#handler === undefined) return void drained.then(() => this.#close(undefined));
+    await drained;
     await this.#close(undefined);
   }
 
@@ -414,7 +432,11 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       b.reject(closedError);
     }
     for (const r of this.#readers.clear()) r(undefined);
-    if (reason !== undefined) this.reportError(reason);
+    try {
+      if (reason !== undefined) this.reportError(reason);
+    } catch {
+      // a throwing onError must not keep the transport's interest registered
+    }
     try {
       if (!this.#draining) await this.#hooks.onClose();
     } finally {

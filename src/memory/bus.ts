@@ -72,6 +72,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   readonly #onError: SubscribeOptions['onError'];
   readonly #telemetry: Telemetry | undefined;
   #published = 0;
+  #detachSignal: (() => void) | undefined;
   #closed = false;
 
   constructor(options: MemoryBusOptions = {}) {
@@ -80,7 +81,13 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     this.#protection = payload;
     this.#onError = options.onError;
     this.#telemetry = options.telemetry;
-    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      const onAbort = (): void => void this.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      // a long-lived signal must not keep closed buses alive
+      this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Counters. */
@@ -207,9 +214,13 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     if (this.#routes.match(subject).length === 0) throw new NoRespondersError(subject);
     const replyTo = this.#inbox + nextId();
     const what = `request on ${JSON.stringify(subject)}`;
+    if (signal?.aborted) throw new AbortedError(what, signal.reason);
+    // ends a publish still parked on backpressure once the request is over (timeout, abort, close)
+    const withdraw = new AbortController();
     let finish!: (error: Error | undefined, message?: Message<unknown>) => void;
     const reply = new Promise<Message<unknown>>((resolve, reject) => {
       finish = (error, message) => {
+        withdraw.abort();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.#pending.delete(replyTo);
@@ -225,8 +236,9 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
       this.#closing.add(finish);
     });
     try {
-      if (this.#telemetry?.enabled()) await this.#publishTraced(subject, payload, options, replyTo, this.#telemetry);
-      else await this.#publish(subject, payload, options, replyTo);
+      const sending = { ...options, signal: withdraw.signal };
+      if (this.#telemetry?.enabled()) await this.#publishTraced(subject, payload, sending, replyTo, this.#telemetry);
+      else await this.#publish(subject, payload, sending, replyTo);
     } catch (error) {
       finish(error as Error);
     }
@@ -255,6 +267,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#detachSignal?.();
     const error = new ClosedError('MemoryBus');
     for (const finish of this.#closing) finish(error);
     await Promise.all([...this.#subscriptions].map((s) => s.unsubscribe()));
