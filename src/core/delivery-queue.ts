@@ -30,6 +30,11 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Removes one item (compared by identity), keeping the others' order. */
+  remove(item: T): void {
+    for (const other of this.clear()) if (other !== item) this.push(other);
+  }
+
   /** Removes and returns everything. */
   clear(): T[] {
     const rest = this.#items.slice(this.#head) as T[];

@@ -5,31 +5,15 @@
  * @module
  */
 import { Fifo } from './delivery-queue.js';
-import { AbortedError, ClosedError, InvalidArgumentError, SlowConsumerError } from './errors.js';
+import { ClosedError, InvalidArgumentError, SlowConsumerError } from './errors.js';
 import { resolveSubscribeOptions } from './subscribe-args.js';
 import type { Consumer, FetchOptions, Handler, OverflowPolicy, SubscribeOptions, Subscription, SubscriptionStats } from './interfaces.js';
 import type { Message } from './message.js';
 import type { DeliveryTracker } from './settle.js';
 import type { ConsumeInfo, Telemetry } from './telemetry.js';
+import { awaitMessage, parkPublisher, type Blocked, type Pending, type Reader } from './waiting.js';
 
 const DONE: Promise<void> = Promise.resolve();
-
-interface Pending<T> {
-  message: Message<T>;
-  tracker: DeliveryTracker | undefined;
-}
-interface Blocked<T> extends Pending<T> {
-  resolve(): void;
-  reject(error: unknown): void;
-}
-type Reader<T> = (message: Message<T> | undefined) => void;
-
-/** Where {@link captureResolvers} leaves a new promise's resolvers; read right after `new Promise`. */
-const captured: { resolve(): void; reject(error: unknown): void } = { resolve() {}, reject() {} };
-function captureResolvers(resolve: () => void, reject: (error: unknown) => void): void {
-  captured.resolve = resolve;
-  captured.reject = reject;
-}
 
 /** Logs a handler failure when the subscriber gave no `onError`. */
 function reportToConsole(error: unknown, message?: Message<unknown>): void {
@@ -164,7 +148,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     }
     switch (this.#overflow) {
       case 'block':
-        return this.#wait(message, tracker, signal);
+        return parkPublisher(this.#blocked, message, tracker, signal);
       case 'drop-oldest': {
         const oldest = this.#queue.shift() as Pending<T>;
         this.#queue.push({ message, tracker });
@@ -177,32 +161,6 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
           void this.#close(new SlowConsumerError(this.pattern, this.#consecutiveDrops));
         }
     }
-  }
-
-  /** Parks a publisher until there is room; an abort withdraws its message (it was never accepted). */
-  #wait(message: Message<T>, tracker: DeliveryTracker | undefined, signal: AbortSignal | undefined): Promise<void> {
-    if (signal === undefined) {
-      // the common case allocates no closure: a shared executor hands the resolvers over
-      const promise = new Promise<void>(captureResolvers);
-      this.#blocked.push({ message, tracker, resolve: captured.resolve, reject: captured.reject });
-      return promise;
-    }
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        for (const b of this.#blocked.clear()) if (b !== entry) this.#blocked.push(b);
-        tracker?.done();
-        reject(new AbortedError('publish', signal.reason));
-      };
-      const entry: Blocked<T> = {
-        message,
-        tracker,
-        resolve: () => (signal.removeEventListener('abort', onAbort), resolve()),
-        reject: (e) => (signal.removeEventListener('abort', onAbort), reject(e)),
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#blocked.push(entry);
-    });
   }
 
   /** Reports a message that could not be turned into a payload (decode or schema failure). */
@@ -344,33 +302,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       batch.push(p.message);
     }
     if (batch.length > 0 || this.#closed) return batch;
-    const first = await this.#read(options);
+    const first = await awaitMessage(this.#readers, options);
     return first === undefined ? [] : [first];
-  }
-
-  /** Waits for one message; undefined when closed, aborted or expired. */
-  #read(options: FetchOptions): Promise<Message<T> | undefined> {
-    return new Promise((resolve) => {
-      const { signal, expiresMs } = options;
-      if (signal?.aborted) return resolve(undefined);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const reader: Reader<T> = (message) => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', cancel);
-        resolve(message);
-      };
-      const cancel = (): void => {
-        this.#removeReader(reader);
-        reader(undefined);
-      };
-      signal?.addEventListener('abort', cancel, { once: true });
-      if (expiresMs !== undefined) timer = setTimeout(cancel, expiresMs);
-      this.#readers.push(reader);
-    });
-  }
-
-  #removeReader(reader: Reader<T>): void {
-    for (const r of this.#readers.clear()) if (r !== reader) this.#readers.push(r);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Message<T>> {
@@ -383,7 +316,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
           ready.tracker?.done();
           return { value: ready.message, done: false };
         }
-        const message = this.#closed ? undefined : await this.#read({});
+        const message = this.#closed ? undefined : await awaitMessage(this.#readers, {});
         return message === undefined ? { value: undefined, done: true } : { value: message, done: false };
       },
       return: async () => {
