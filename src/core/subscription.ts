@@ -200,16 +200,18 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     this.#ready = false;
     for (;;) {
       this.#delivered++;
-      let result: unknown;
+      let pending: PromiseLike<unknown> | undefined;
       let failed = false;
       try {
-        result = this.#telemetry?.enabled() ? this.#traced(handler, message) : handler(message);
+        const result = this.#telemetry?.enabled() ? this.#traced(handler, message) : handler(message);
+        // inside the try: a result whose `then` getter throws is a failed handler, not a stuck subscription
+        if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') pending = result as PromiseLike<unknown>;
       } catch (error) {
         failed = true;
         this.#fail(error, message, tracker);
       }
-      if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
-        void this.#settle(result as PromiseLike<unknown>, message, tracker);
+      if (pending !== undefined) {
+        void this.#settle(pending, message, tracker);
         return;
       }
       if (!failed) tracker?.done();

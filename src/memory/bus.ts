@@ -64,6 +64,8 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   readonly #routes = new SubjectTrie<Route>();
   readonly #groups = new Map<string, QueueGroup>();
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
+  /** Subscriptions already taken out of the routing table (they may still be draining). */
+  readonly #unrouted = new WeakSet<BufferedSubscription<unknown>>();
   readonly #pending = new Map<string, PendingRequest>();
   readonly #inbox = `_INBOX.${nextId()}.`;
   /** Rejecters of requests still waiting for a reply, called by close(). */
@@ -195,7 +197,10 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   }
 
   #remove(pattern: string, queue: string | undefined, subscription: BufferedSubscription<unknown>): void {
-    if (!this.#subscriptions.delete(subscription)) return;
+    if (!this.#subscriptions.has(subscription) || this.#unrouted.has(subscription)) return;
+    this.#unrouted.add(subscription);
+    // a draining subscription stops receiving now but stays known until it has ended, so close() ends it too
+    void subscription.closed.then(() => this.#subscriptions.delete(subscription));
     if (queue === undefined) return void this.#routes.remove(pattern, subscription);
     const key = `${pattern}\u0000${queue}`;
     const group = this.#groups.get(key);

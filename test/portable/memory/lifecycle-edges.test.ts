@@ -82,3 +82,37 @@ describe('lifecycle edge cases', () => {
     expect(new TextDecoder().decode(jsonCodec().encode({ p: shared, q: shared }))).toBe('{"p":{"n":1},"q":{"n":1}}');
   });
 });
+
+describe('more lifecycle edge cases', () => {
+  it('a handler result whose then getter throws counts as a failure, and delivery goes on', async () => {
+    const bus = createMemoryBus();
+    const errors: unknown[] = [];
+    const seen: unknown[] = [];
+    bus.subscribe(
+      'odd',
+      (m) => {
+        seen.push(m.payload);
+        if (m.payload === 1) return Object.defineProperty({}, 'then', { get: () => { throw new Error('then getter'); } });
+        return undefined;
+      },
+      { onError: (e) => errors.push(e) },
+    );
+    await bus.publish('odd', 1);
+    await bus.publish('odd', 2);
+    expect(seen).toEqual([1, 2]);
+    expect((errors[0] as Error).message).toBe('then getter');
+  });
+
+  it('close() during a drain ends the draining subscription too', async () => {
+    const bus = createMemoryBus();
+    const release: Array<() => void> = [];
+    const sub = bus.subscribe('d', () => new Promise<void>((r) => release.push(r)));
+    for (let i = 0; i < 3; i++) await bus.publish('d', i);
+    const draining = sub.drain();
+    await bus.close();
+    expect(sub.isClosed).toBe(true);
+    release.forEach((r) => r());
+    await draining;
+    expect(bus.stats.subscriptions).toBe(0);
+  });
+});
