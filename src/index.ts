@@ -19,3 +19,4 @@ export { DeliveryTracker } from './core/settle.js';
 export { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER, answering, errorReplyHeaders, unwrapReply, type SendReply } from './core/reply.js';
 export { publishWithTelemetry, type Telemetry, type PublishInfo, type PublishScope, type ConsumeInfo, type SettleOutcome } from './core/telemetry.js';
 export { subscribeArguments, resolveSubscribeOptions, type SubscribeArguments } from './core/subscribe-args.js';
+export { PendingRequests, type OpenRequest } from './core/pending-requests.js';

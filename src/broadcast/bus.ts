@@ -18,7 +18,7 @@ import { holdLock, webLocks, type HeldLock, type LockManagerLike } from '../core
 import type { BroadcastBusOptions, BroadcastBusStats } from './options.js';
 import { assertPostable } from './payload.js';
 import { Peers } from './peers.js';
-import { PendingRequests } from './requests.js';
+import { PendingRequests } from '../core/pending-requests.js';
 import { LocalRoutes } from './routes.js';
 import { FrameSender, TakenNotices } from './sender.js';
 import { WireReceiver } from './receive.js';

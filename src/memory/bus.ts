@@ -2,8 +2,9 @@
  * The in-process bus: the Go-channel replacement, and the reference implementation of the contract.
  * @module
  */
+import { PendingRequests } from '../core/pending-requests.js';
 import { subscribeArguments } from '../core/subscribe-args.js';
-import { ClosedError, NoRespondersError, TimeoutError, AbortedError, InvalidArgumentError } from '../core/errors.js';
+import { ClosedError, NoRespondersError, AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { createMessage, newMessage, type Message } from '../core/message.js';
 import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
@@ -46,7 +47,6 @@ export interface MemoryBusStats {
 }
 
 type Route = BufferedSubscription<unknown> | QueueGroup;
-type PendingRequest = { resolve(message: Message<unknown>): void };
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -66,10 +66,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
   /** Subscriptions already taken out of the routing table (they may still be draining). */
   readonly #unrouted = new WeakSet<BufferedSubscription<unknown>>();
-  readonly #pending = new Map<string, PendingRequest>();
-  readonly #inbox = `_INBOX.${nextId()}.`;
-  /** Rejecters of requests still waiting for a reply, called by close(). */
-  readonly #closing = new Set<(error: Error) => void>();
+  readonly #requests = new PendingRequests(nextId());
   readonly #protection: PayloadProtection;
   readonly #onError: SubscribeOptions['onError'];
   readonly #telemetry: Telemetry | undefined;
@@ -117,7 +114,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     if (this.#closed) return Promise.reject(new ClosedError('MemoryBus'));
     let routes = this.#routes.cached(subject);
     if (routes === undefined) {
-      if (subject.startsWith(this.#inbox)) return this.#reply(subject, payload, options);
+      if (subject.startsWith(this.#requests.prefix)) return this.#reply(subject, payload, options);
       try {
         assertSubject(subject, { wildcards: false });
       } catch (error) {
@@ -217,46 +214,24 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     assertSubject(subject, { wildcards: false });
     const { timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal } = options;
     if (this.#routes.match(subject).length === 0) throw new NoRespondersError(subject);
-    const replyTo = this.#inbox + nextId();
-    const what = `request on ${JSON.stringify(subject)}`;
-    if (signal?.aborted) throw new AbortedError(what, signal.reason);
-    // ends a publish still parked on backpressure once the request is over (timeout, abort, close)
-    const withdraw = new AbortController();
-    let finish!: (error: Error | undefined, message?: Message<unknown>) => void;
-    const reply = new Promise<Message<unknown>>((resolve, reject) => {
-      finish = (error, message) => {
-        withdraw.abort();
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.#pending.delete(replyTo);
-        this.#closing.delete(finish);
-        if (error) reject(error);
-        else resolve(message as Message<unknown>);
-      };
-      const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), timeoutMs);
-      const onAbort = (): void => finish(new AbortedError(what, signal?.reason));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(replyTo, { resolve: (m) => finish(undefined, m) });
-      this.#closing.add(finish);
-    });
+    if (signal?.aborted) throw new AbortedError(`request on ${JSON.stringify(subject)}`, signal.reason);
+    const open = this.#requests.open(subject, timeoutMs, signal);
     try {
-      const sending = { ...options, signal: withdraw.signal };
-      if (this.#telemetry?.enabled()) await this.#publishTraced(subject, payload, sending, replyTo, this.#telemetry);
-      else await this.#publish(subject, payload, sending, replyTo);
+      // `over` withdraws a publish still parked on backpressure once the request ended (timeout, abort, close)
+      const sending = { ...options, signal: open.over };
+      if (this.#telemetry?.enabled()) await this.#publishTraced(subject, payload, sending, open.replyTo, this.#telemetry);
+      else await this.#publish(subject, payload, sending, open.replyTo);
     } catch (error) {
-      finish(error as Error);
+      open.fail(error as Error);
     }
-    return unwrapReply((await reply) as Message<R>, subject);
+    return unwrapReply((await open.reply) as Message<R>, subject);
   }
 
   #reply(replyTo: string, payload: unknown, options: PublishOptions | undefined): Promise<void> {
-    const pending = this.#pending.get(replyTo);
     // a late or duplicate reply has nobody waiting: like NATS, it is dropped
-    if (pending !== undefined) {
-      const reply = this.#protection === 'clone' ? clonePayload(payload) : payload;
-      pending.resolve(createMessage({ subject: replyTo, payload: reply, headers: options?.headers, id: options?.id }));
-    }
+    if (!this.#requests.isWaiting(replyTo)) return RESOLVED;
+    const reply = this.#protection === 'clone' ? clonePayload(payload) : payload;
+    this.#requests.resolve(replyTo, createMessage({ subject: replyTo, payload: reply, headers: options?.headers, id: options?.id }));
     return RESOLVED;
   }
 
@@ -274,7 +249,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     this.#closed = true;
     this.#detachSignal?.();
     const error = new ClosedError('MemoryBus');
-    for (const finish of this.#closing) finish(error);
+    this.#requests.failAll(error);
     await Promise.all([...this.#subscriptions].map((s) => s.unsubscribe()));
   }
 

@@ -1,11 +1,11 @@
 /**
- * Requests waiting for their reply: each has a private reply subject in this bus's inbox, a timeout and an
- * optional AbortSignal. Replies from other tabs arrive as ordinary messages on the inbox subject.
+ * Requests waiting for their reply, for transports that route replies themselves (memory, broadcast): each
+ * has a private reply subject in the bus's inbox, a timeout and an optional AbortSignal.
  * @module
  */
-import { AbortedError, TimeoutError } from '../core/errors.js';
-import { nextId } from '../core/id.js';
-import type { Message } from '../core/message.js';
+import { AbortedError, TimeoutError } from './errors.js';
+import { nextId } from './id.js';
+import type { Message } from './message.js';
 
 type Finish = (error: Error | undefined, message?: Message<unknown>) => void;
 
@@ -17,6 +17,8 @@ export interface OpenRequest {
   readonly reply: Promise<Message<unknown>>;
   /** Ends the request with `error` (the publish failed, the bus closed). */
   fail(error: Error): void;
+  /** Aborts when the request is over (reply, timeout, abort, fail): withdraws a publish still waiting for room. */
+  readonly over: AbortSignal;
 }
 
 /** The inbox of one bus. Cost per request: one timer and one map entry, released on every outcome. */
@@ -36,11 +38,13 @@ export class PendingRequests {
   open(subject: string, timeoutMs: number, signal: AbortSignal | undefined): OpenRequest {
     const replyTo = this.prefix + nextId();
     const what = `request on ${JSON.stringify(subject)}`;
+    const over = new AbortController();
     let finish!: Finish;
     const reply = new Promise<Message<unknown>>((resolve, reject) => {
       const timer = setTimeout(() => finish(new TimeoutError(what, timeoutMs)), timeoutMs);
       const onAbort = (): void => finish(new AbortedError(what, signal?.reason));
       finish = (error, message) => {
+        over.abort();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.#pending.delete(replyTo);
@@ -51,7 +55,12 @@ export class PendingRequests {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#pending.set(replyTo, finish);
     });
-    return { replyTo, reply, fail: (error) => finish(error) };
+    return { replyTo, reply, fail: (error) => finish(error), over: over.signal };
+  }
+
+  /** True while a request waits for a reply on `replyTo`. */
+  isWaiting(replyTo: string): boolean {
+    return this.#pending.has(replyTo);
   }
 
   /** Delivers a reply; false when nobody waits (late, duplicate, or another bus's): it is then dropped, as on NATS. */
