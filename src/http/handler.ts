@@ -17,7 +17,7 @@ import { BufferedSubscription } from '../core/subscription.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
 import { BodyTooLarge, readBody } from './body.js';
-import { LocalGroup } from './local-group.js';
+import { QueueGroup } from '../core/queue-group.js';
 import { contentType, DEFAULT_MAX_BODY_BYTES, errorResponse, ID_HEADER, readMessageHeaders, REPLY_TYPE_HEADER } from './wire.js';
 import { nextId } from '../core/id.js';
 
@@ -72,7 +72,7 @@ export interface HttpHandlerStats {
   readonly failed: number;
 }
 
-type Route = BufferedSubscription<unknown> | LocalGroup;
+type Route = BufferedSubscription<unknown> | QueueGroup;
 
 /** Where a responder puts its answer to one request. */
 interface ReplySlot {
@@ -97,7 +97,7 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
   /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
   declare readonly '~topics'?: M;
   readonly #routes = new SubjectTrie<Route>();
-  readonly #groups = new Map<string, LocalGroup>();
+  readonly #groups = new Map<string, QueueGroup>();
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
   readonly #responders = new WeakSet<BufferedSubscription<unknown>>();
   /** Subscriptions without a handler: done for this handler once the message is buffered. */
@@ -182,7 +182,7 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
     let slot: ReplySlot | undefined;
     const waits: Array<Promise<void>> = [];
     for (const route of routes) {
-      const target = route instanceof LocalGroup ? route.pick() : route;
+      const target = route instanceof QueueGroup ? route.pick() : route;
       if (target === undefined) continue;
       if (slot === undefined && this.#responders.has(target)) this.#slots.set(message, (slot = { answered: false, value: undefined }));
       const wait = target.deliver(message, this.#pulled.has(target) ? undefined : tracker, signal);
@@ -270,7 +270,7 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
       const key = `${pattern}\u0000${queue}`;
       let group = this.#groups.get(key);
       if (group === undefined) {
-        this.#groups.set(key, (group = new LocalGroup()));
+        this.#groups.set(key, (group = new QueueGroup()));
         this.#routes.insert(pattern, group);
       }
       group.members.push(subscription);
@@ -284,7 +284,7 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
     const key = `${pattern}\u0000${queue}`;
     const group = this.#groups.get(key);
     if (group === undefined) return;
-    group.members.splice(group.members.indexOf(subscription), 1);
+    group.remove(subscription);
     if (group.members.length === 0) {
       this.#groups.delete(key);
       this.#routes.remove(pattern, group);

@@ -17,7 +17,7 @@ import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requ
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { clonePayload, freezePayload, type PayloadProtection } from './payload.js';
-import { QueueGroup } from './queue-group.js';
+import { QueueGroup } from '../core/queue-group.js';
 
 /** Options of {@link MemoryBus.publish}. */
 export interface MemoryPublishOptions extends PublishOptions {
@@ -187,7 +187,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     const key = `${pattern}\u0000${queue}`;
     let group = this.#groups.get(key);
     if (group === undefined) {
-      this.#groups.set(key, (group = new QueueGroup(key)));
+      this.#groups.set(key, (group = new QueueGroup()));
       this.#routes.insert(pattern, group);
     }
     group.members.push(subscription);

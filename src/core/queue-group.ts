@@ -1,8 +1,9 @@
 /**
- * A queue group on the memory bus: members share one pattern and queue name; each message goes to one.
+ * A queue group inside one process (memory bus, HTTP handler): members share one pattern and queue name;
+ * each message goes to one.
  * @module
  */
-import type { BufferedSubscription } from '../core/subscription.js';
+import type { BufferedSubscription } from './subscription.js';
 
 /**
  * Picks one member per message: round-robin among idle members; when none is idle, among members with
@@ -11,8 +12,6 @@ import type { BufferedSubscription } from '../core/subscription.js';
 export class QueueGroup {
   readonly members: Array<BufferedSubscription<unknown>> = [];
   #next = 0;
-
-  constructor(readonly key: string) {}
 
   pick(): BufferedSubscription<unknown> | undefined {
     return this.#first((m) => m.isIdle) ?? this.#first((m) => !m.isFull) ?? this.#roundRobin();
