@@ -12,12 +12,11 @@ import { errorReplyHeaders, ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER } from '../c
 import { validate, type StandardSchemaV1 } from '../core/schema.js';
 import { DeliveryTracker } from '../core/settle.js';
 import { assertSubject } from '../core/subject.js';
-import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
 import { BodyTooLarge, readBody } from './body.js';
-import { QueueGroup } from '../core/queue-group.js';
+import { RouteTable, routeTarget, type Route } from '../core/route-table.js';
 import { contentType, DEFAULT_MAX_BODY_BYTES, errorResponse, ID_HEADER, readMessageHeaders, REPLY_TYPE_HEADER } from './wire.js';
 import { nextId } from '../core/id.js';
 
@@ -72,7 +71,6 @@ export interface HttpHandlerStats {
   readonly failed: number;
 }
 
-type Route = BufferedSubscription<unknown> | QueueGroup;
 
 /** Where a responder puts its answer to one request. */
 interface ReplySlot {
@@ -96,8 +94,7 @@ function checkBasePath(path: unknown): string {
 export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M>, Responder<M>, AsyncDisposable {
   /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
   declare readonly '~topics'?: M;
-  readonly #routes = new SubjectTrie<Route>();
-  readonly #groups = new Map<string, QueueGroup>();
+  readonly #routes = new RouteTable();
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
   readonly #responders = new WeakSet<BufferedSubscription<unknown>>();
   /** Subscriptions without a handler: done for this handler once the message is buffered. */
@@ -182,7 +179,7 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
     let slot: ReplySlot | undefined;
     const waits: Array<Promise<void>> = [];
     for (const route of routes) {
-      const target = route instanceof QueueGroup ? route.pick() : route;
+      const target = routeTarget(route);
       if (target === undefined) continue;
       if (slot === undefined && this.#responders.has(target)) this.#slots.set(message, (slot = { answered: false, value: undefined }));
       const wait = target.deliver(message, this.#pulled.has(target) ? undefined : tracker, signal);
@@ -265,30 +262,13 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
     });
     this.#subscriptions.add(subscription);
     if (handler === undefined) this.#pulled.add(subscription);
-    if (queue === undefined) this.#routes.insert(pattern, subscription);
-    else {
-      const key = `${pattern}\u0000${queue}`;
-      let group = this.#groups.get(key);
-      if (group === undefined) {
-        this.#groups.set(key, (group = new QueueGroup()));
-        this.#routes.insert(pattern, group);
-      }
-      group.members.push(subscription);
-    }
+    this.#routes.add(pattern, queue, subscription);
     return subscription.start();
   }
 
   #remove(pattern: string, queue: string | undefined, subscription: BufferedSubscription<unknown>): void {
     if (!this.#subscriptions.delete(subscription)) return;
-    if (queue === undefined) return void this.#routes.remove(pattern, subscription);
-    const key = `${pattern}\u0000${queue}`;
-    const group = this.#groups.get(key);
-    if (group === undefined) return;
-    group.remove(subscription);
-    if (group.members.length === 0) {
-      this.#groups.delete(key);
-      this.#routes.remove(pattern, group);
-    }
+    this.#routes.remove(pattern, queue, subscription);
   }
 
   /** Ends every subscription; later requests get 503 `closed`. Idempotent. */

@@ -7,7 +7,6 @@ import { subscribeArguments } from '../core/subscribe-args.js';
 import { ClosedError, NoRespondersError, AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { createMessage, newMessage, type Message } from '../core/message.js';
 import { assertSubject } from '../core/subject.js';
-import { SubjectTrie } from '../core/subject-trie.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { abortable } from '../core/abort.js';
 import { DeliveryTracker } from '../core/settle.js';
@@ -17,7 +16,7 @@ import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requ
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { clonePayload, freezePayload, type PayloadProtection } from './payload.js';
-import { QueueGroup } from '../core/queue-group.js';
+import { RouteTable, routeTarget, type Route } from '../core/route-table.js';
 
 /** Options of {@link MemoryBus.publish}. */
 export interface MemoryPublishOptions extends PublishOptions {
@@ -46,7 +45,6 @@ export interface MemoryBusStats {
   readonly subscriptions: number;
 }
 
-type Route = BufferedSubscription<unknown> | QueueGroup;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -61,8 +59,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
 {
   /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
   declare readonly '~topics'?: M;
-  readonly #routes = new SubjectTrie<Route>();
-  readonly #groups = new Map<string, QueueGroup>();
+  readonly #routes = new RouteTable();
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
   /** Subscriptions already taken out of the routing table (they may still be draining). */
   readonly #unrouted = new WeakSet<BufferedSubscription<unknown>>();
@@ -144,7 +141,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     let waits: Array<Promise<void>> | undefined;
     for (let i = 0; i < routes.length; i++) {
       const route = routes[i] as Route;
-      const target = route instanceof QueueGroup ? route.pick() : route;
+      const target = routeTarget(route);
       if (target === undefined) continue;
       if (copies) message = newMessage(subject, copies[i], headers, id, replyTo);
       const blocked = target.deliver(message, tracker, signal);
@@ -183,14 +180,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
 
   #add(pattern: string, queue: string | undefined, subscription: BufferedSubscription<unknown>): void {
     this.#subscriptions.add(subscription);
-    if (queue === undefined) return this.#routes.insert(pattern, subscription);
-    const key = `${pattern}\u0000${queue}`;
-    let group = this.#groups.get(key);
-    if (group === undefined) {
-      this.#groups.set(key, (group = new QueueGroup()));
-      this.#routes.insert(pattern, group);
-    }
-    group.members.push(subscription);
+    this.#routes.add(pattern, queue, subscription);
   }
 
   #remove(pattern: string, queue: string | undefined, subscription: BufferedSubscription<unknown>): void {
@@ -198,15 +188,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     this.#unrouted.add(subscription);
     // a draining subscription stops receiving now but stays known until it has ended, so close() ends it too
     void subscription.closed.then(() => this.#subscriptions.delete(subscription));
-    if (queue === undefined) return void this.#routes.remove(pattern, subscription);
-    const key = `${pattern}\u0000${queue}`;
-    const group = this.#groups.get(key);
-    if (group === undefined) return;
-    group.remove(subscription);
-    if (group.members.length === 0) {
-      this.#groups.delete(key);
-      this.#routes.remove(pattern, group);
-    }
+    this.#routes.remove(pattern, queue, subscription);
   }
 
   async request<R = unknown, S extends PublishSubject<M> = PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: RequestOptions = {}): Promise<Message<R>> {
