@@ -3,7 +3,7 @@
  * @module
  */
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type JetStreamClient } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/nats-core';
+import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import type { Codec } from '../core/codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Message } from '../core/message.js';
@@ -12,6 +12,7 @@ import type { ConsumeInfo, Telemetry } from '../core/telemetry.js';
 import type { DeadLetterTarget } from './dead-letter.js';
 import { fromJetStreamError } from './errors.js';
 import type { InboundPolicy } from './inbound.js';
+import { termReasonSupport } from './server-version.js';
 
 /**
  * Where a new consumer starts in the stream: `all` (default: the whole stream, JetStream's default), `new`
@@ -104,9 +105,13 @@ export async function createConsumer(js: JetStreamClient, stream: string, filter
   }
 }
 
-/** The {@link InboundPolicy} for `behaviour`; `telemetry` counts its ack outcomes and dead letters under `info`. */
+/**
+ * The {@link InboundPolicy} for `behaviour`; `telemetry` counts its ack outcomes and dead letters under `info`.
+ * `nc` (when known) tells which settling forms the server honours.
+ */
 export function inboundPolicy(
   js: JetStreamClient,
+  nc: NatsConnection | undefined,
   codec: Codec<unknown>,
   behaviour: ConsumerBehaviour,
   report: (error: unknown, message?: Message<unknown>) => void,
@@ -124,5 +129,6 @@ export function inboundPolicy(
     deadLetter: behaviour.deadLetter,
     retryDelay: typeof delay === 'function' ? delay : () => delay,
     report,
+    termReason: termReasonSupport(nc),
   };
 }

@@ -27,6 +27,8 @@ export interface InboundPolicy {
   readonly telemetry: Telemetry | undefined;
   /** The subscription or consumer the outcomes are counted for. */
   readonly info: ConsumeInfo;
+  /** Whether the server settles a term that carries a reason (see `server-version.ts`); asked at each term. */
+  readonly termReason: () => boolean;
 }
 
 const DONE: Promise<void> = Promise.resolve();
@@ -39,11 +41,13 @@ function describe(error: unknown): string {
 /**
  * Every settlement of a JetStream message goes through here, so each outcome is sent to the server and
  * counted exactly once, whichever path (handler, auto-ack, dead-lettering, decode failure) settled it.
+ * A term carries its reason only to a server that honours it: older ones ignore `+TERM <reason>` entirely
+ * and redeliver, so there the reason stays on the client (dead letters keep it in their headers).
  */
 function settle(jm: JsMsg, policy: InboundPolicy, outcome: SettleOutcome, delayMs?: number, reason?: string): void {
   if (outcome === 'ack') jm.ack();
   else if (outcome === 'nak') jm.nak(delayMs);
-  else jm.term(reason);
+  else jm.term(reason !== undefined && reason.length > 0 && policy.termReason() ? reason : undefined);
   if (policy.telemetry?.enabled()) policy.telemetry.settled(policy.info, outcome);
 }
 

@@ -145,10 +145,10 @@ export async function createJetStreamConsumer<T = unknown>(source: JetStreamSour
   if (typeof options?.stream !== 'string' || options.stream.length === 0) throw new InvalidArgumentError('createJetStreamConsumer: options.stream must name the stream to read');
   if (options.filter !== undefined) assertSubject(options.filter, { wildcards: true });
   checkBehaviour(options, options.deliver, options.durable);
-  const { js } = resolveJetStream(source, options.jetstream);
+  const { js, nc } = resolveJetStream(source, options.jetstream);
   const report = options.onError ?? ((error: unknown) => console.error('[isoflux] JetStream consumer could not process a message:', error));
   const info = { system: 'jetstream', pattern: options.filter ?? '>', queue: options.durable };
-  const policy = inboundPolicy(js, options.codec ?? jsonCodec(), options, report, options.telemetry, info);
+  const policy = inboundPolicy(js, nc, options.codec ?? jsonCodec(), options, report, options.telemetry, info);
   const created = await createConsumer(js, options.stream, options.filter, options.durable, options.deliver, options.ackWaitMs);
   return new JetStreamPullConsumer<T>(created, policy);
 }

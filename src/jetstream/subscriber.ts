@@ -152,7 +152,7 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
     let subscription: BufferedSubscription<T> | undefined;
     const telemetry = this.#options.telemetry;
     const info: ConsumeInfo = { system: SYSTEM, pattern, queue: options.queue };
-    const policy = inboundPolicy(this.jetstream, this.#codec, behaviour, (error, message) => subscription?.reportError(error, message), telemetry, info);
+    const policy = inboundPolicy(this.jetstream, this.#nc, this.#codec, behaviour, (error, message) => subscription?.reportError(error, message), telemetry, info);
     const wrapped = handler !== undefined && mode === 'auto' ? autoAck(handler, policy) : handler;
     const state: { created?: CreatedConsumer; messages?: ConsumerMessages } = {};
     let markReady!: (error?: unknown) => void;
