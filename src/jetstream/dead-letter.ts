@@ -4,8 +4,9 @@
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Headers } from '../core/message.js';
-import { fromNatsHeaders, toNatsHeaders } from '../nats/wire.js';
+import { toNatsHeaders } from '../nats/wire.js';
 import { fromJetStreamError } from './errors.js';
+import { identify } from './message-id.js';
 
 /** Headers added to a message republished to a dead-letter subject. */
 export const DEAD_LETTER_HEADERS = {
@@ -26,8 +27,11 @@ export interface DeadLetter {
   readonly sequence: number;
   /** How many times it was delivered. */
   readonly attempts: number;
-  /** Its message id, when it had one. */
-  readonly id: string | undefined;
+  /**
+   * Its message id, as handlers saw it: the `Nats-Msg-Id` it was published with, or for a message stored
+   * without one `<stream>:<sequence>` (see the README, "Settling and server versions").
+   */
+  readonly id: string;
   /** Its headers (without the id). */
   readonly headers: Headers;
   /** The raw payload bytes (it may not be decodable). */
@@ -47,7 +51,7 @@ export type DeadLetterTarget = string | ((letter: DeadLetter) => void | Promise<
 
 /** Builds the letter for `jm`. */
 export function letterFor(jm: JsMsg, reason: string, error?: unknown): DeadLetter {
-  const { headers, id } = fromNatsHeaders(jm.headers);
+  const { headers, id } = identify(jm);
   const letter = { subject: jm.subject, stream: jm.info.stream, sequence: jm.seq, attempts: jm.info.deliveryCount, id, headers, data: jm.data, reason };
   return error === undefined ? letter : { ...letter, error };
 }
@@ -63,7 +67,7 @@ export async function sendDeadLetter(js: JetStreamClient, target: DeadLetterTarg
     [DEAD_LETTER_HEADERS.sequence]: String(letter.sequence),
     [DEAD_LETTER_HEADERS.attempts]: String(letter.attempts),
   };
-  if (letter.id !== undefined) headers[DEAD_LETTER_HEADERS.id] = letter.id;
+  headers[DEAD_LETTER_HEADERS.id] = letter.id;
   // an id derived from the stored position makes a second dead-lettering of the same message (after a crash)
   // a duplicate, and never collides with the original's id should the letter land in the same stream
   const id = `dead-letter.${letter.stream}.${letter.sequence}`;

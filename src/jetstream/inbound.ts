@@ -8,8 +8,9 @@ import type { Codec } from '../core/codec.js';
 import { createMessage, type Acker, type Message } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { ConsumeInfo, SettleOutcome, Telemetry } from '../core/telemetry.js';
-import { decodePayload, fromNatsHeaders } from '../nats/wire.js';
+import { decodePayload } from '../nats/wire.js';
 import { letterFor, sendDeadLetter, type DeadLetterTarget } from './dead-letter.js';
+import { identify } from './message-id.js';
 
 /** How received messages are decoded and settled. */
 export interface InboundPolicy {
@@ -112,7 +113,7 @@ async function giveUp(jm: JsMsg, policy: InboundPolicy, reason: string, error?: 
 }
 
 function rawMessage(jm: JsMsg): Message<Uint8Array> {
-  const { headers, id } = fromNatsHeaders(jm.headers);
+  const { headers, id } = identify(jm);
   return createMessage({ subject: jm.subject, payload: jm.data, headers, id, delivery: { attempt: jm.info.deliveryCount, sequence: jm.seq } });
 }
 
@@ -145,7 +146,7 @@ export function receive<T>(jm: JsMsg, policy: InboundPolicy): Message<T> | undef
     return rejected(error);
   }
   const build = (payload: T): Message<T> => {
-    const { headers, id } = fromNatsHeaders(jm.headers);
+    const { headers, id } = identify(jm);
     const acker = new JetStreamAcker(jm, policy);
     const message = createMessage({ subject: jm.subject, payload, headers, id, delivery: { attempt, sequence: jm.seq }, acker });
     ackers.set(message as Message<unknown>, acker);

@@ -14,6 +14,7 @@ import { receive } from '../../src/jetstream/inbound.js';
 import { honoursTermReason, TERM_REASON_SINCE } from '../../src/jetstream/server-version.js';
 import { createJetStreamConsumer, createJetStreamPublisher, createJetStreamSubscriber, ensureStream, type DeadLetter, type JetStreamSubscriber } from '../../src/jetstream/index.js';
 import type { Message } from '../../src/index.js';
+import { dedup } from '../../src/middleware/index.js';
 import { Inbox, sleep } from '../portable/conformance/wait.js';
 
 /** Short, so that watching for two ack waits keeps each case near 2-3 s. */
@@ -133,11 +134,13 @@ describe.concurrent('settling is visible in the consumer state', () => {
     const letters: DeadLetter[] = [];
     const inbox = new Inbox();
     await subscriber.subscribe(`${root}.x`, failing(inbox), { durable: 'dlhook', maxDeliver: 2, deadLetter: (l) => void letters.push(l), onError: () => undefined }).ready;
-    await createJetStreamPublisher(nc).publish(`${root}.x`, 'poison');
+    await jetstream(nc).publish(`${root}.x`, JSON.stringify('poison')); // no Nats-Msg-Id
     await inbox.waitFor(2, 5000);
     await expectSettled(expect, stream, 'dlhook', 1);
     expect(letters).toHaveLength(1);
     expect(letters[0]?.reason).toContain('boom on attempt 2');
+    expect(letters[0]?.id).toBe(`${stream}:1`); // the id the handler saw
+    expect(inbox.messages.map((m) => m.id)).toEqual([`${stream}:1`, `${stream}:1`]);
   });
 
   it('a delivery never acked until it exceeds maxDeliver: dead-lettered once, settled', async ({ expect }) => {
@@ -168,6 +171,23 @@ describe.concurrent('settling is visible in the consumer state', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'decode_failed' });
     expect(inbox.payloads).toEqual(['fine']);
+  });
+
+  it('an id-less message handled but never acked: redelivered with the same id, dedup acks it, settled', async ({ expect }) => {
+    const { root, stream, subscriber } = await fixture();
+    const handled: string[] = [];
+    const duplicates: Message<unknown>[] = [];
+    const inbox = new Inbox();
+    const work = dedup({ onDuplicate: (m) => (duplicates.push(m), inbox.push(m)) })((m: Message<unknown>) => {
+      handled.push(m.id);
+      inbox.push(m); // and no ack, as if it was lost: the server redelivers after the ack wait
+    });
+    await subscriber.subscribe(`${root}.d`, work, { ack: 'manual', durable: 'dedup' }).ready;
+    const { seq } = await jetstream(nc).publish(`${root}.d`, JSON.stringify('charge card'));
+    await inbox.waitFor(2, 3 * ACK_WAIT_MS);
+    expect(handled).toEqual([`${stream}:${seq}`]);
+    expect(duplicates.map((m) => [m.id, m.delivery.attempt])).toEqual([[`${stream}:${seq}`, 2]]);
+    expect((await expectSettled(expect, stream, 'dedup', seq)).deliveries).toBe(2);
   });
 
   it('pull consumer: term(reason) settles; fetching through the ack wait gets nothing', async ({ expect }) => {
