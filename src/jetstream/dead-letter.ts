@@ -29,7 +29,7 @@ export interface DeadLetter {
   readonly attempts: number;
   /**
    * Its message id, as handlers saw it: the `Nats-Msg-Id` it was published with, or for a message stored
-   * without one `<stream>:<sequence>` (see the README, "Settling and server versions").
+   * without one `<stream>:<sequence>` (see `storedMessageId`).
    */
   readonly id: string;
   /** Its headers (without the id). */

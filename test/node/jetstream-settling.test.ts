@@ -9,6 +9,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import { connectNats } from '../../src/nats/index.js';
 import { jsonCodec } from '../../src/core/codec.js';
+import type { StandardSchemaV1 } from '../../src/core/schema.js';
 import { inboundPolicy } from '../../src/jetstream/consumer-setup.js';
 import { receive } from '../../src/jetstream/inbound.js';
 import { honoursTermReason, TERM_REASON_SINCE } from '../../src/jetstream/server-version.js';
@@ -171,6 +172,23 @@ describe.concurrent('settling is visible in the consumer state', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'decode_failed' });
     expect(inbox.payloads).toEqual(['fine']);
+  });
+
+  it('a schema-invalid message: reported once, terminated and settled', async ({ expect }) => {
+    const { root, stream, subscriber } = await fixture();
+    const errors: unknown[] = [];
+    const inbox = new Inbox();
+    const schema: StandardSchemaV1<unknown, number> = {
+      '~standard': { version: 1, vendor: 'test', validate: (v) => (typeof v === 'number' ? { value: v } : { issues: [{ message: 'not a number' }] }) },
+    };
+    await subscriber.subscribe(`${root}.n`, inbox.push, { durable: 'schema', schema, onError: (e) => errors.push(e) }).ready;
+    await createJetStreamPublisher(nc).publish(`${root}.n`, 'seven');
+    await createJetStreamPublisher(nc).publish(`${root}.n`, 7);
+    await inbox.waitFor(1, 5000);
+    expect((await expectSettled(expect, stream, 'schema', 2)).deliveries).toBe(2);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'invalid_payload' });
+    expect(inbox.payloads).toEqual([7]);
   });
 
   it('an id-less message handled but never acked: redelivered with the same id, dedup acks it, settled', async ({ expect }) => {
