@@ -4,7 +4,7 @@
  * @module
  */
 export * from './core/errors.js';
-export { assertSubject, assertQueueName, isValidSubject, hasWildcard, matchSubject } from './core/subject.js';
+export { assertSubject, assertQueueName, isValidSubject, isValidPattern, hasWildcard, matchSubject, DEFAULT_SUBJECT_LIMITS, type AssertSubjectOptions, type SubjectLimits } from './core/subject.js';
 export { SubjectTrie } from './core/subject-trie.js';
 export { nextId } from './core/id.js';
 export { createMessage, type Acker, type DeliveryInfo, type Headers, type Message, type MessageInit } from './core/message.js';

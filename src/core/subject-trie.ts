@@ -89,22 +89,36 @@ export class SubjectTrie<V> {
     const cached = this.#cache.get(subject);
     if (cached !== undefined) return cached;
     const found = new Set<V>();
-    this.#collect(this.#root, subject.split('.'), 0, found);
+    this.#collect(this.#root, subject.split('.'), found);
     const result = Array.from(found);
     if (this.#cache.size >= CACHE_LIMIT) this.#cache = new Map();
     this.#cache.set(subject, result);
     return result;
   }
 
-  #collect(node: TrieNode<V>, tokens: string[], index: number, found: Set<V>): void {
-    if (index === tokens.length) {
-      for (const v of node.values) found.add(v);
-      return;
+  /** Walks the trie without recursion (explicit stack), so a subject of any depth cannot overflow the call stack. */
+  #collect(root: TrieNode<V>, tokens: string[], found: Set<V>): void {
+    const nodes: TrieNode<V>[] = [root];
+    const depths: number[] = [0];
+    while (nodes.length > 0) {
+      const node = nodes.pop() as TrieNode<V>;
+      const index = depths.pop() as number;
+      if (index === tokens.length) {
+        for (const v of node.values) found.add(v);
+        continue;
+      }
+      for (const v of node.tail) found.add(v);
+      // star first, so exact (popped first) is walked first: the same order as a recursive walk
+      if (node.star !== undefined) {
+        nodes.push(node.star);
+        depths.push(index + 1);
+      }
+      const exact = node.children.get(tokens[index] as string);
+      if (exact !== undefined) {
+        nodes.push(exact);
+        depths.push(index + 1);
+      }
     }
-    for (const v of node.tail) found.add(v);
-    const exact = node.children.get(tokens[index] as string);
-    if (exact !== undefined) this.#collect(exact, tokens, index + 1, found);
-    if (node.star !== undefined) this.#collect(node.star, tokens, index + 1, found);
   }
 
   #prune(path: Array<[TrieNode<V>, string]>, leaf: TrieNode<V>): void {

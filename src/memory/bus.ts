@@ -111,7 +111,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     if (this.#closed) return Promise.reject(new ClosedError('MemoryBus'));
     let routes = this.#routes.cached(subject);
     if (routes === undefined) {
-      if (subject.startsWith(this.#requests.prefix)) return this.#reply(subject, payload, options);
+      if (typeof subject === 'string' && subject.startsWith(this.#requests.prefix)) return this.#reply(subject, payload, options);
       try {
         assertSubject(subject, { wildcards: false });
       } catch (error) {

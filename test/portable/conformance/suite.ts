@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/index.js';
 import { Inbox, ready, sleep } from './wait.js';
+import { expectServerSubjectAnswers } from './subject-answers.js';
 import type { Endpoint, TransportUnderTest } from './transport.js';
 
 /** Registers the conformance tests for `t`. */
@@ -157,15 +158,34 @@ export function describeConformance(t: TransportUnderTest): void {
       expect(s.isClosed).toBe(false);
     });
 
+    it('treats a token that merely contains `*` or `>` as a literal, as nats-server does', async () => {
+      const literal = new Inbox();
+      const star = new Inbox();
+      const other = new Inbox();
+      await ready(sub.subscribe(`${root}.a*`, literal.push), sub.subscribe(`${root}.*`, star.push), sub.subscribe(`${root}.ab`, other.push));
+      for (const s of ['a*', '>b', 'ab']) await pub.publish(`${root}.${s}`, s);
+      await literal.waitFor(1, timeout);
+      await star.waitFor(3, timeout);
+      await other.waitFor(1, timeout);
+      await sleep(quiet);
+      expect(literal.payloads).toEqual(['a*']);
+      expect(star.payloads.sort()).toEqual(['>b', 'a*', 'ab']);
+      expect(other.payloads).toEqual(['ab']);
+    });
+
+    it('agrees with a real nats-server on the stored subject sample (accepted? delivered?)', async () => {
+      await expectServerSubjectAnswers(pub, sub, root, t, timeout, quiet);
+    }, 30_000);
+
     describe('bad input', () => {
       it('rejects publishing to a wildcard or malformed subject with invalid_subject', async () => {
-        for (const subject of [`${root}.*`, `${root}.>`, '', `${root}..x`, `${root}.a b`, `${root}.`, `${root}.a*`]) {
+        for (const subject of [`${root}.*`, `${root}.>`, '', `${root}..x`, `${root}.a b`, `${root}.`, `${root}.a\r\nb`, 42 as unknown as string]) {
           await expect(pub.publish(subject, 1)).rejects.toMatchObject({ code: 'invalid_subject' });
         }
       });
 
       it('rejects malformed patterns with invalid_subject', () => {
-        for (const pattern of ['', `${root}.>.x`, `${root}..x`, `${root}.a\tb`, `${root}.x>`]) {
+        for (const pattern of ['', `${root}.>.x`, `${root}..x`, `${root}.a\tb`, `${root}.>.>`, null as unknown as string]) {
           expect(() => sub.subscribe(pattern, () => undefined)).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
         }
       });

@@ -24,6 +24,15 @@ export interface TransportUnderTest {
     /** Payloads are serialized (so a function in the payload is `not_serializable`). */
     readonly serializes: boolean;
   };
+  /**
+   * Strings this transport refuses on top of nats-server's core grammar, each a documented limit of its wire
+   * (HTTP paths carry no control characters; JetStream filter subjects follow the server's stricter
+   * `IsValidSubject`). The subject-answers check expects `invalid_subject` for them.
+   */
+  readonly stricterSubjects?: {
+    readonly publish?: (subject: string) => boolean;
+    readonly subscribe?: (pattern: string) => boolean;
+  };
   /** How long to wait for a message that should arrive (default 2000 ms). */
   readonly deliveryTimeoutMs?: number;
   /** How long to watch for a message that must NOT arrive (default 100 ms). */
