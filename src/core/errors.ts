@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'remote_error'
   | 'handler_failed'
   | 'slow_consumer'
+  | 'dropped'
   | 'storage_quota'
   | 'connection_failed'
   | 'unsupported';
@@ -143,6 +144,13 @@ export class HandlerError extends IsofluxError {
 export class SlowConsumerError extends IsofluxError {
   constructor(readonly pattern: string, readonly drops: number) {
     super('slow_consumer', `Subscription ${JSON.stringify(pattern)} was disconnected after ${drops} consecutive drops: raise bufferSize, speed up the handler, or choose another overflow policy.`);
+  }
+}
+
+/** A message a caller waited for (`untilHandled`) was dropped by a subscription's overflow policy, unhandled. */
+export class DroppedError extends IsofluxError {
+  constructor(readonly subject: string, readonly pattern: string, readonly policy: string) {
+    super('dropped', `Message on ${JSON.stringify(subject)} was dropped unhandled by subscription ${JSON.stringify(pattern)} (overflow policy ${policy}, buffer full): raise bufferSize, or use the block policy so publishers wait.`);
   }
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { Fifo } from './delivery-queue.js';
-import { ClosedError, InvalidArgumentError, SlowConsumerError } from './errors.js';
+import { ClosedError, DroppedError, InvalidArgumentError, SlowConsumerError } from './errors.js';
 import { resolveSubscribeOptions } from './subscribe-args.js';
 import type { Consumer, FetchOptions, Handler, OverflowPolicy, SubscribeOptions, Subscription, SubscriptionStats } from './interfaces.js';
 import type { Message } from './message.js';
@@ -173,7 +173,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     this.#dropped++;
     this.#telemetry?.dropped(this.#info, reason, this.#overflow);
     tracker?.add();
-    tracker?.done();
+    tracker?.unhandled(this.#closedError());
     this.#callOnDrop(message, reason);
   }
 
@@ -181,8 +181,12 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     this.#dropped++;
     this.#consecutiveDrops++;
     this.#telemetry?.dropped(this.#info, reason, this.#overflow);
-    tracker?.done();
+    tracker?.unhandled(reason === 'closed' ? this.#closedError() : new DroppedError(message.subject, this.pattern, this.#overflow));
     this.#callOnDrop(message, reason);
+  }
+
+  #closedError(): ClosedError {
+    return new ClosedError(`Subscription ${JSON.stringify(this.pattern)}`);
   }
 
   #callOnDrop(message: Message<T>, reason: 'overflow' | 'closed'): void {

@@ -45,8 +45,9 @@ export function parkPublisher<T>(blocked: Fifo<Blocked<T>>, message: Message<T>,
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       blocked.remove(entry);
-      tracker?.done();
-      reject(new AbortedError('publish', signal.reason));
+      const aborted = new AbortedError('publish', signal.reason);
+      tracker?.unhandled(aborted);
+      reject(aborted);
     };
     const entry: Blocked<T> = {
       message,
