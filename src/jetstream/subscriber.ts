@@ -96,7 +96,8 @@ function autoAck<T>(handler: Handler<T>, policy: InboundPolicy): Handler<T> {
  * Delivery guarantee: **at-least-once**. A message is removed from the consumer only when acked; one that
  * fails, is nak'ed, or is not acked within `ackWaitMs` (a crash, a hung handler) is delivered again, with
  * `message.delivery.attempt` counting up. Handlers must therefore be idempotent (de-duplicate on
- * `message.id`). After `maxDeliver` failed deliveries a message goes to `deadLetter` with the reason.
+ * `message.id`: the publisher's `Nats-Msg-Id`, or `<stream>:<sequence>` for a message stored without one,
+ * the same on every redelivery and replay). After `maxDeliver` failed deliveries a message goes to `deadLetter` with the reason.
  * Messages buffered but not handled when a subscription closes are redelivered after `ackWaitMs`.
  */
 export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subscriber<M, JetStreamSubscribeOptions>, AsyncDisposable {
