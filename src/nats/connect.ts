@@ -4,6 +4,11 @@
  */
 import { wsconnect, type NatsConnection, type WsConnectionOptions } from '@nats-io/nats-core';
 import { natsConnectionFailed, WebSocketUnavailableError } from './errors.js';
+import { keepRouting, prepareRouting } from './transport-router.js';
+
+/** nats-core's reconnect jitter defaults (ms), used when the caller sets none. */
+const JITTER = 100;
+const JITTER_TLS = 1000;
 
 /** Options of {@link connectNats}: every nats-core `wsconnect` option except `servers`, which is the URL. */
 export type ConnectNatsOptions = Omit<WsConnectionOptions, 'servers'>;
@@ -23,14 +28,43 @@ export function assertWebSocket(): void {
  *   a page reload. Pass a number to bound it.
  * - `reconnectTimeWait: 1000` between attempts (nats-core: 2000), plus its jitter.
  *
+ * Safe beside other transports in one process: nats-core keeps a single transport factory for the whole
+ * process (the last `wsconnect` / transport-node `connect` wins, for every later reconnect of every
+ * connection), so a connection from here routes each of its dials to WebSocket itself, and connections of
+ * the other transport keep theirs (see `transport-router.ts`). Its dials skip DNS resolution
+ * (`resolve: false`), as a WebSocket does its own.
+ *
  * The caller owns the returned connection: close it with `nc.close()` (or `nc.drain()`) when done; the buses
  * built on it never close it.
  */
 export async function connectNats(url: string, options: ConnectNatsOptions = {}): Promise<NatsConnection> {
   assertWebSocket();
+  const merged = { maxReconnectAttempts: -1, reconnectTimeWait: 1000, ...options, servers: url, resolve: false };
+  const delay = merged.reconnectDelayHandler ?? defaultDelay(merged, url);
+  const finishRouting = prepareRouting();
+  let connecting: Promise<NatsConnection>;
   try {
-    return await wsconnect({ maxReconnectAttempts: -1, reconnectTimeWait: 1000, ...options, servers: url });
+    connecting = wsconnect({
+      ...merged,
+      // called by nats-core right before each dial: the moment to make sure the dial is a WebSocket one
+      reconnectDelayHandler: () => {
+        keepRouting();
+        return delay();
+      },
+    });
+  } finally {
+    finishRouting();
+  }
+  try {
+    return await connecting;
   } catch (cause) {
     throw natsConnectionFailed(url, { cause });
   }
+}
+
+/** nats-core's own delay between reconnect attempts: the wait plus a random jitter (larger for wss). */
+function defaultDelay(options: ConnectNatsOptions, url: string): () => number {
+  const wait = options.reconnectTimeWait ?? 1000;
+  const jitter = url.toLowerCase().startsWith('wss:') ? (options.reconnectJitterTLS ?? JITTER_TLS) : (options.reconnectJitter ?? JITTER);
+  return () => wait + Math.floor(Math.random() * (jitter + 1));
 }
