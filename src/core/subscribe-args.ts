@@ -3,9 +3,10 @@
  * @module
  */
 import type { Handler, OverflowPolicy, SubscribeOptions } from './interfaces.js';
-import { assertQueueName, assertSubject } from './subject.js';
+import { assertQueueName, assertSubject, type AssertSubjectOptions } from './subject.js';
 import { InvalidArgumentError } from './errors.js';
 
+const PATTERN = { wildcards: true } as const;
 const POLICIES: ReadonlySet<OverflowPolicy> = new Set(['block', 'drop-newest', 'drop-oldest', 'disconnect']);
 
 /** Validates subscribe options and fills in defaults. */
@@ -27,17 +28,19 @@ export interface SubscribeArguments<T, O extends SubscribeOptions> {
 /**
  * Splits `subscribe(pattern, handler?, options?)` / `subscribe(pattern, options?)` and checks everything
  * before the transport touches its routing table or the network: the pattern (`invalid_subject`), the
- * buffer options and the queue name (`invalid_argument`).
+ * buffer options and the queue name (`invalid_argument`). `subjectRules` are the transport's subject limits
+ * and stricter rules (see {@link AssertSubjectOptions}).
  */
 export function subscribeArguments<T, O extends SubscribeOptions>(
   pattern: string,
   handlerOrOptions: Handler<T> | O | undefined,
   maybeOptions: O | undefined,
   defaultOnError?: SubscribeOptions['onError'],
+  subjectRules?: Omit<AssertSubjectOptions, 'wildcards'>,
 ): SubscribeArguments<T, O> {
   const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
   const given = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
-  assertSubject(pattern, { wildcards: true });
+  assertSubject(pattern, subjectRules === undefined ? PATTERN : { ...subjectRules, wildcards: true });
   resolveSubscribeOptions(given);
   if (given?.queue !== undefined) assertQueueName(given.queue);
   const options = given?.onError || !defaultOnError ? given : ({ ...given, onError: defaultOnError } as O);

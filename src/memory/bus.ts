@@ -6,7 +6,7 @@ import { PendingRequests } from '../core/pending-requests.js';
 import { subscribeArguments } from '../core/subscribe-args.js';
 import { ClosedError, NoRespondersError, AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { createMessage, newMessage, type Message } from '../core/message.js';
-import { assertSubject } from '../core/subject.js';
+import { assertSubject, type SubjectLimits } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { abortable } from '../core/abort.js';
 import { DeliveryTracker } from '../core/settle.js';
@@ -37,6 +37,11 @@ export interface MemoryBusOptions {
   signal?: AbortSignal;
   /** Records spans and metrics (see `isoflux/otel`). */
   telemetry?: Telemetry;
+  /**
+   * Bounds on subjects and patterns (default `DEFAULT_SUBJECT_LIMITS`: 4096 bytes, 2048 tokens — what
+   * nats-server's control line carries). Longer ones are refused with `invalid_subject`.
+   */
+  subjectLimits?: SubjectLimits;
 }
 
 /** Counters of a memory bus. */
@@ -66,6 +71,8 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   readonly #requests = new PendingRequests(nextId());
   readonly #protection: PayloadProtection;
   readonly #onError: SubscribeOptions['onError'];
+  readonly #literal: { wildcards: false } & SubjectLimits;
+  readonly #limits: SubjectLimits | undefined;
   readonly #telemetry: Telemetry | undefined;
   #published = 0;
   #detachSignal: (() => void) | undefined;
@@ -76,6 +83,10 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     if (payload !== 'freeze' && payload !== 'clone' && payload !== 'shared') throw new InvalidArgumentError(`payload must be freeze, clone or shared, got ${String(payload)}`);
     this.#protection = payload;
     this.#onError = options.onError;
+    this.#limits = options.subjectLimits;
+    this.#literal = { ...options.subjectLimits, wildcards: false };
+    // a bad limit is refused now, not at the first publish
+    if (this.#limits) assertSubject('limits.check', this.#literal);
     this.#telemetry = options.telemetry;
     const signal = options.signal;
     if (signal !== undefined) {
@@ -113,7 +124,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     if (routes === undefined) {
       if (typeof subject === 'string' && subject.startsWith(this.#requests.prefix)) return this.#reply(subject, payload, options);
       try {
-        assertSubject(subject, { wildcards: false });
+        assertSubject(subject, this.#literal);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -167,7 +178,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     maybeOptions?: SubscribeOptions,
   ): BufferedSubscription<PatternPayload<M, P>> {
     if (this.#closed) throw new ClosedError('MemoryBus');
-    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError);
+    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError, this.#limits);
     const queue = options?.queue;
     const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, options, {
       onClose: () => this.#remove(pattern, queue, subscription as BufferedSubscription<unknown>),
@@ -193,7 +204,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
 
   async request<R = unknown, S extends PublishSubject<M> = PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: RequestOptions = {}): Promise<Message<R>> {
     if (this.#closed) throw new ClosedError('MemoryBus');
-    assertSubject(subject, { wildcards: false });
+    assertSubject(subject, this.#literal);
     const { timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal } = options;
     if (this.#routes.match(subject).length === 0) throw new NoRespondersError(subject);
     if (signal?.aborted) throw new AbortedError(`request on ${JSON.stringify(subject)}`, signal.reason);

@@ -178,9 +178,11 @@ export function describeConformance(t: TransportUnderTest): void {
     }, 30_000);
 
     describe('bad input', () => {
-      it('rejects publishing to a wildcard or malformed subject with invalid_subject', async () => {
+      it('rejects publishing to a wildcard or malformed subject with invalid_subject (a rejection, never a throw)', async () => {
         for (const subject of [`${root}.*`, `${root}.>`, '', `${root}..x`, `${root}.a b`, `${root}.`, `${root}.a\r\nb`, 42 as unknown as string]) {
-          await expect(pub.publish(subject, 1)).rejects.toMatchObject({ code: 'invalid_subject' });
+          let pending: Promise<void> | undefined;
+          expect(() => (pending = pub.publish(subject, 1))).not.toThrow();
+          await expect(pending).rejects.toMatchObject({ code: 'invalid_subject' });
         }
       });
 
@@ -234,6 +236,18 @@ export function describeConformance(t: TransportUnderTest): void {
         await ready(r);
         const reply = await pub.request!(`${root}.math.double`, 21, { timeoutMs: timeout });
         expect(reply.payload).toBe(42);
+      });
+
+      it('reports a bad subject one way: request rejects (never throws), respond throws, both invalid_subject', async () => {
+        if (!t.supports.requestReply) return expect(pub.request).toBeUndefined();
+        for (const subject of [`${root}.*`, `${root}..x`, `${root}.a b`, 42 as unknown as string, undefined as unknown as string]) {
+          let pending: Promise<unknown> | undefined;
+          expect(() => (pending = pub.request!(subject, 1, { timeoutMs: timeout }))).not.toThrow();
+          await expect(pending).rejects.toMatchObject({ code: 'invalid_subject' });
+        }
+        for (const pattern of [`${root}..x`, `${root}.>.x`, `${root}.a\nb`, 7 as unknown as string]) {
+          expect(() => sub.respond!(pattern, () => 1)).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
+        }
       });
 
       it('tells no_responders, timeout, remote_error and aborted apart', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SubjectTrie, assertSubject, hasWildcard, isValidSubject, matchSubject } from '../../../src/index.js';
+import { createMemoryBus } from '../../../src/memory/index.js';
 
 describe('subjects', () => {
   it('accepts NATS subjects and patterns', () => {
@@ -84,5 +85,36 @@ describe('SubjectTrie', () => {
     for (let i = 0; i < 10_000; i++) expect(trie.match(`s.${i}`)).toEqual([1]);
     expect(trie.cached('s.0')).toBeUndefined();
     expect(trie.cached('s.9999')).toEqual([1]);
+  });
+});
+
+describe('subject limits', () => {
+  it('bounds length in UTF-8 bytes and the token count, defaulting to what the 4096-byte control line carries', () => {
+    expect(isValidSubject('a'.repeat(4096))).toBe(true);
+    expect(() => assertSubject('a'.repeat(4097), { wildcards: false })).toThrow(expect.objectContaining({ code: 'invalid_subject', message: expect.stringMatching(/4097 bytes is longer than the limit of 4096/) }));
+    // 2,049 characters but 4,098 bytes
+    expect(() => assertSubject('é'.repeat(2049), { wildcards: true })).toThrow(/4098 bytes/);
+    expect(() => assertSubject(Array.from({ length: 11 }, () => 'a').join('.'), { wildcards: true, maxTokens: 10 })).toThrow(/more than 10 tokens/);
+    expect(() => assertSubject('abcdef', { wildcards: false, maxBytes: 5 })).toThrow(/6 bytes/);
+    expect(() => assertSubject('a', { wildcards: false, maxBytes: 0 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+  });
+
+  it('a memory bus applies its own limits to publish, subscribe and request', async () => {
+    const bus = createMemoryBus({ subjectLimits: { maxBytes: 16, maxTokens: 3 } });
+    await expect(bus.publish('a.b.c.d', 1)).rejects.toMatchObject({ code: 'invalid_subject' });
+    await expect(bus.publish('a'.repeat(17), 1)).rejects.toMatchObject({ code: 'invalid_subject' });
+    expect(() => bus.subscribe('a.*.*.>', () => undefined)).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
+    await expect(bus.request('a.b.c.d', 1)).rejects.toMatchObject({ code: 'invalid_subject' });
+    await expect(bus.publish('a.b.c', 1)).resolves.toBeUndefined();
+    expect(() => createMemoryBus({ subjectLimits: { maxTokens: -1 } })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+  });
+
+  it('matches a subject of any depth without overflowing the call stack', () => {
+    const trie = new SubjectTrie<string>();
+    const deep = Array.from({ length: 50_000 }, () => 'a').join('.');
+    trie.insert('>', 'tail');
+    trie.insert('a.>', 'a-tail');
+    trie.insert(deep, 'exact');
+    expect([...trie.match(deep)].sort()).toEqual(['a-tail', 'exact', 'tail']);
   });
 });
