@@ -143,7 +143,8 @@ export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDis
  */
 export async function createJetStreamConsumer<T = unknown>(source: JetStreamSource, options: JetStreamConsumerOptions): Promise<JetStreamPullConsumer<T>> {
   if (typeof options?.stream !== 'string' || options.stream.length === 0) throw new InvalidArgumentError('createJetStreamConsumer: options.stream must name the stream to read');
-  if (options.filter !== undefined) assertSubject(options.filter, { wildcards: true });
+  // a consumer's filter subject follows nats-server's IsValidSubject, which also refuses a form feed
+  if (options.filter !== undefined) assertSubject(options.filter, { wildcards: true, formFeed: false });
   checkBehaviour(options, options.deliver, options.durable);
   const { js, nc } = resolveJetStream(source, options.jetstream);
   const report = options.onError ?? ((error: unknown) => console.error('[isoflux] JetStream consumer could not process a message:', error));

@@ -18,6 +18,9 @@ import { fromJetStreamError } from './errors.js';
 import { failAttempt, receive, type InboundPolicy } from './inbound.js';
 import { resolveJetStream, type JetStreamSource } from './source.js';
 
+/** A consumer's filter subject follows nats-server's `IsValidSubject`, which also refuses a form feed. */
+const FILTER_RULES = { formFeed: false } as const;
+
 /**
  * `auto`: the handler returning (or resolving) acks; throwing (or rejecting) naks (after `retryDelayMs`) —
  * unless the handler settled the message itself. `manual`: the handler calls `ack`, `nak(delayMs)`, `term`
@@ -137,7 +140,7 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
     type T = PatternPayload<M, P>;
     if (this.#closed) throw new ClosedError('JetStreamSubscriber');
     if (this.#nc !== undefined) assertOpen(this.#nc);
-    const args = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#options.onError);
+    const args = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#options.onError, FILTER_RULES);
     const handler = args.handler;
     const options: JetStreamSubscribeOptions = { ...args.options };
     const { bufferSize } = resolveSubscribeOptions(options);
