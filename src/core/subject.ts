@@ -72,7 +72,8 @@ function checkedLimit(value: number | undefined, fallback: number, name: string)
  * throws {@link InvalidSubjectError} (`invalid_subject`) saying what is wrong. One pass over the string.
  */
 export function assertSubject(subject: string, options: AssertSubjectOptions): void {
-  if (typeof subject !== 'string') throw new InvalidSubjectError(String(subject), `a subject must be a string, got ${subject === null ? 'null' : typeof subject}`);
+  // String(subject) could throw (an object with a bad toString): describe it by its type only
+  if (typeof subject !== 'string') throw new InvalidSubjectError(`<${subject === null ? 'null' : typeof subject}>`, `a subject must be a string, got ${subject === null ? 'null' : typeof subject}`);
   const n = subject.length;
   if (n === 0) throw new InvalidSubjectError(subject, 'a subject must not be empty');
   const maxBytes = checkedLimit(options.maxBytes, DEFAULT_SUBJECT_LIMITS.maxBytes, 'maxBytes');
