@@ -5,6 +5,8 @@
  */
 export { NatsBus, createNatsBus, type NatsBusOptions, type NatsSubscribeOptions } from './bus.js';
 export { connectNats, assertWebSocket, type ConnectNatsOptions } from './connect.js';
-export { WebSocketUnavailableError } from './errors.js';
+export { RequestRejectedError, WebSocketUnavailableError } from './errors.js';
+export { ControlLineTooLongError, DEFAULT_MAX_CONTROL_LINE } from './limits.js';
+export { NatsSubscription, SubscriptionRefusedError, type RefusalReason } from './refusal.js';
 export { ConnectionFailedError } from '../core/errors.js';
 export { MSG_ID_HEADER } from './wire.js';

@@ -6,18 +6,22 @@ import type { Msg, MsgCallback } from '@nats-io/nats-core';
 import type { Codec } from '../core/codec.js';
 import { createMessage } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
-import type { BufferedSubscription } from '../core/subscription.js';
-import { decodePayload, fromNatsError, fromNatsHeaders } from './wire.js';
+import type { NatsSubscription } from './refusal.js';
+import { SubscriptionRefusedError } from './refusal.js';
+import { decodePayload, fromNatsHeaders } from './wire.js';
 
 const ignore = (): void => undefined;
+
+/** Called for a message that could not be decoded or validated (after it was reported), e.g. to answer a request. */
+export type OnRejected = (msg: Msg, error: unknown) => void;
 
 /**
  * The nats-core callback that feeds `subscription`. A message that cannot be decoded or fails the schema
  * never reaches the handler: it is reported through `subscription.reportError` (the subscriber's `onError`
- * and the `failed` counter) with the raw bytes as payload, and the subscription keeps going. An
- * asynchronous schema does not reorder messages: later ones wait for earlier validations.
+ * and the `failed` counter) with the raw bytes as payload, handed to `onRejected`, and the subscription
+ * keeps going. An asynchronous schema does not reorder messages: later ones wait for earlier validations.
  */
-export function createReceiver<T>(subscription: () => BufferedSubscription<T>, codec: Codec<unknown>, schema: StandardSchemaV1 | undefined): MsgCallback<Msg> {
+export function createReceiver<T>(subscription: () => NatsSubscription<T>, codec: Codec<unknown>, schema: StandardSchemaV1 | undefined, onRejected?: OnRejected): MsgCallback<Msg> {
   let tail: Promise<void> | undefined;
 
   const deliver = (msg: Msg, headers: ReturnType<typeof fromNatsHeaders>, payload: T): void => {
@@ -27,15 +31,19 @@ export function createReceiver<T>(subscription: () => BufferedSubscription<T>, c
   };
 
   const reject = (msg: Msg, headers: ReturnType<typeof fromNatsHeaders>, error: unknown): void => {
-    subscription().reportError(error, createMessage({ subject: msg.subject, payload: msg.data, headers: headers.headers, id: headers.id, replyTo: msg.reply || undefined }));
+    try {
+      subscription().reportError(error, createMessage({ subject: msg.subject, payload: msg.data, headers: headers.headers, id: headers.id, replyTo: msg.reply || undefined }));
+    } finally {
+      onRejected?.(msg, error);
+    }
   };
 
   return (error, msg) => {
     if (error !== null) {
-      // nats-core ends a subscription with an error only when it is terminal (e.g. a permissions violation)
+      // nats-core ends a subscription with an error only when the server refused it (a permissions violation)
       const sub = subscription();
-      sub.reportError(fromNatsError(error, sub.pattern, 'subscription', 0));
-      void sub.unsubscribe();
+      const reason = error.name === 'PermissionViolationError' ? 'permissions' : 'invalid_subject';
+      void sub.refuse(new SubscriptionRefusedError(sub.pattern, reason, error.message, { cause: error }));
       return;
     }
     const headers = fromNatsHeaders(msg.headers);

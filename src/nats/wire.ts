@@ -101,11 +101,16 @@ function headerBlockLength(id: string, headers: Headers | undefined): number {
   return NON_ASCII.test(text) ? encodeHeaderBlock(id, headers).length : length;
 }
 
+/** The byte length of the header block a request or JetStream publish with `id` and `headers` carries. */
+export const headerBytes = (id: string, headers: Headers | undefined): number => headerBlockLength(id, headers);
+
 /** A payload and header block ready for `nc.publish`, checked against the server's `max_payload`. */
 export interface EncodedMessage {
   readonly data: Uint8Array;
   /** Undefined for a bare message (no id, no headers). */
   readonly headers: MsgHdrs | undefined;
+  /** Bytes of the encoded header block; undefined for a bare message. */
+  readonly headerLength: number | undefined;
 }
 
 /**
@@ -117,14 +122,14 @@ export function encodeMessage(nc: NatsConnection, codec: Codec<unknown>, payload
   const data = codec.encode(payload);
   const block = encodeHeaderBlock(id, headers);
   checkSize(nc, data.length + block.length);
-  return { data, headers: new EncodedHeaders(block) };
+  return { data, headers: new EncodedHeaders(block), headerLength: block.length };
 }
 
 /** Encodes a message without a header block (no id on the wire), checked against `max_payload`. */
 export function encodeBare(nc: NatsConnection, codec: Codec<unknown>, payload: unknown): EncodedMessage {
   const data = codec.encode(payload);
   checkSize(nc, data.length);
-  return { data, headers: undefined };
+  return { data, headers: undefined, headerLength: undefined };
 }
 
 function checkSize(nc: NatsConnection | undefined, size: number): void {

@@ -33,6 +33,8 @@ export interface NatsServerOptions {
   websocket?: boolean;
   /** Server `max_payload` in bytes (default: nats-server's 1 MB). */
   maxPayload?: number;
+  /** Appended to the generated config as is (e.g. `authorization { ... }`, `max_control_line: 8192`). */
+  extraConfig?: string;
 }
 
 export declare function startNatsServer(options?: NatsServerOptions): Promise<NatsServer>;

@@ -74,10 +74,10 @@ function installExitHooks() {
 
 /**
  * Starts nats-server on three free loopback ports and waits until GET /healthz says ok.
- * @param {{ jetstream?: boolean, websocket?: boolean, maxPayload?: number }} [options]
+ * @param {{ jetstream?: boolean, websocket?: boolean, maxPayload?: number, extraConfig?: string }} [options]
  * @returns {Promise<NatsServer>}
  */
-export async function startNatsServer({ jetstream = true, websocket = true, maxPayload } = {}) {
+export async function startNatsServer({ jetstream = true, websocket = true, maxPayload, extraConfig = '' } = {}) {
   const bin = findNatsServer();
   installExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'isoflux-nats-'));
@@ -89,6 +89,7 @@ export async function startNatsServer({ jetstream = true, websocket = true, maxP
     maxPayload ? `max_payload: ${maxPayload}` : '',
     jetstream ? `jetstream { store_dir: "${storeDir}", max_memory_store: 256MB, max_file_store: 1GB }` : '',
     websocket ? `websocket { host: 127.0.0.1, port: ${wsPort}, no_tls: true }` : '',
+    extraConfig,
   ].join('\n');
   const confFile = join(dir, 'nats.conf');
   const pidFile = join(dir, 'nats.pid');
