@@ -7,6 +7,10 @@
  *     preserved (dist/ mirrors src/ and its .d.ts files), so bundlers tree-shake per file and the entries share
  *     one copy of the core (one `IsofluxError` class for `instanceof`). Third-party imports stay external.
  *   - `iife`: `dist/isoflux.iife.js`, core + memory bus, minified, for a plain `<script>` tag (global `isoflux`).
+ *   - `browser`: `dist/isoflux.browser.iife.js`, everything a script-tag page can use in one file (global
+ *     `isoflux` too): core, memory, broadcast, outbox (idb-keyval), worker (comlink), nats (nats-core), and the
+ *     composition entries, with their third-party clients bundled. Both lists and their size budgets:
+ *     scripts/bundles.mjs.
  * - `vite` / `vite dev` (and `npm run demo`, which starts this config through `demo/serve.mjs`) serves the demo
  *   app in `demo/`, importing the library straight from `src/`.
  * @module
@@ -15,13 +19,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import { SCRIPT_BUILDS } from './scripts/bundles.mjs';
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const SRC = join(ROOT, 'src');
 const OUT = join(ROOT, 'dist');
-const IIFE_ENTRY = 'virtual:isoflux-iife';
-/** The features bundled into the `<script>` build: the runtime-agnostic core and the in-process bus. */
-const IIFE_PARTS = ['index.ts', 'memory/index.ts'];
+type ScriptFile = keyof typeof SCRIPT_BUILDS;
+const VIRTUAL_PREFIX = 'virtual:isoflux-script/';
+const SCRIPT_ENVIRONMENTS: Record<string, ScriptFile> = { iife: 'isoflux.iife.js', browser: 'isoflux.browser.iife.js' };
 
 /** `{ index: src/index.ts, memory/index: src/memory/index.ts, … }`: the root entry plus every folder with an index.ts. */
 function discoverEntries(): Record<string, string> {
@@ -48,13 +53,30 @@ function warnAboutUnexportedEntries(entries: Record<string, string>): Plugin {
   };
 }
 
-/** The IIFE entry: core and memory re-exported from one module, without a file in src/ for it. */
-function iifeEntry(): Plugin {
-  const id = `\0${IIFE_ENTRY}`;
+/** The `<script>` entries: src/ entries re-exported from one module each, without a file in src/ for them. */
+function scriptEntries(): Plugin {
   return {
-    name: 'isoflux:iife-entry',
-    resolveId: (source) => (source === IIFE_ENTRY ? id : undefined),
-    load: (source) => (source === id ? IIFE_PARTS.map((part) => `export * from ${JSON.stringify(join(SRC, part))};`).join('\n') : undefined),
+    name: 'isoflux:script-entries',
+    resolveId: (source) => (source.startsWith(VIRTUAL_PREFIX) ? `\0${source}` : undefined),
+    load(id) {
+      if (!id.startsWith(`\0${VIRTUAL_PREFIX}`)) return undefined;
+      const parts = SCRIPT_BUILDS[id.slice(1 + VIRTUAL_PREFIX.length) as ScriptFile];
+      return parts.map((part) => `export * from ${JSON.stringify(join(SRC, part))};`).join('\n');
+    },
+  };
+}
+
+/** One minified IIFE (global `isoflux`) with every dependency bundled. */
+function scriptEnvironment(file: ScriptFile, shared: object) {
+  const entry = `${VIRTUAL_PREFIX}${file}`;
+  return {
+    consumer: 'client' as const,
+    build: {
+      ...shared,
+      minify: true,
+      lib: { entry, formats: ['iife' as const], name: 'isoflux', fileName: () => file },
+      rolldownOptions: { input: entry },
+    },
   };
 }
 
@@ -69,7 +91,7 @@ function libraryConfig(): UserConfig {
   return {
     publicDir: false,
     logLevel: 'warn',
-    plugins: [warnAboutUnexportedEntries(entries), iifeEntry()],
+    plugins: [warnAboutUnexportedEntries(entries), scriptEntries()],
     environments: {
       esm: {
         consumer: 'client',
@@ -83,20 +105,12 @@ function libraryConfig(): UserConfig {
           },
         },
       },
-      iife: {
-        consumer: 'client',
-        build: {
-          ...shared,
-          minify: true,
-          lib: { entry: IIFE_ENTRY, formats: ['iife'], name: 'isoflux', fileName: () => 'isoflux.iife.js' },
-          rolldownOptions: { input: IIFE_ENTRY },
-        },
-      },
+      ...Object.fromEntries(Object.entries(SCRIPT_ENVIRONMENTS).map(([name, file]) => [name, scriptEnvironment(file, shared)])),
     },
     builder: {
-      // Only the two library environments: the implicit `client` one would look for an index.html.
+      // Only the library environments: the implicit `client` one would look for an index.html.
       async buildApp(builder) {
-        for (const name of ['esm', 'iife']) await builder.build(builder.environments[name]!);
+        for (const name of ['esm', ...Object.keys(SCRIPT_ENVIRONMENTS)]) await builder.build(builder.environments[name]!);
       },
     },
   };

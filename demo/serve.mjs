@@ -10,13 +10,20 @@
  * - `POST /__demo/broker/stop`, `POST /__demo/broker/start`: stop / start that nats-server on the same
  *   ports and store, to show an outage (both idempotent; answer `{ running }`).
  *
+ * On a fresh clone it first installs the npm dependencies (`npm ci`, falling back to `npm install`: see
+ * scripts/prereqs.mjs), so `npm run demo` is the only command to type.
+ *
  * Usage: node demo/serve.mjs [--port N]   (without --port the OS picks a free port)
  * Stops cleanly on SIGINT / SIGTERM (exit code 0).
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'vite';
+import { ensureNodeModules } from '../scripts/prereqs.mjs';
 import { NATS_INSTALL_FIX, startNatsServer } from '../test/setup/nats-server.mjs';
+
+await ensureNodeModules('npm run demo');
+// Imported only now: Vite is in node_modules, installed just above when it was missing.
+const { createServer } = await import('vite');
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';

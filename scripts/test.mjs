@@ -4,6 +4,9 @@
  *      test/browser); each project's globalSetup starts its own nats-server.
  *   2. Deno and 3. workerd: test/portable through the vitest shim (test/harness).
  *   4. Playwright e2e, only when test/e2e has specs.
+ *   5. The packaging test (test/package): build, `npm pack`, the tarball installed into a fresh project and
+ *      loaded from Node, TypeScript, Deno, workerd, Vite and `<script>` pages; size budgets.
+ * Before anything: npm dependencies are installed when node_modules is missing or incomplete (scripts/prereqs.mjs).
  * Steps 2-4 each get a fresh nats-server (so JetStream state never leaks between runtimes),
  * stopped by PID even on failure or Ctrl-C. Ends with the plain line `N passed, N failed[, N skipped]`
  * and exits non-zero if anything failed or a runtime ran zero tests.
@@ -11,10 +14,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPrerequisites } from './prereqs.mjs';
+import { checkPrerequisites, ensureNodeModules } from './prereqs.mjs';
 import { ROOT, TMP, banner, injectValues, result, run } from './lib.mjs';
 
 const started = Date.now();
+await ensureNodeModules('npm test');
 const problems = await checkPrerequisites();
 if (problems.length) {
   console.error(`npm test cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -26,6 +30,7 @@ const { PG_URL } = await import('../test/setup/postgres.mjs');
 const { runDeno } = await import('./test-deno.mjs');
 const { runWorkerd } = await import('./test-workerd.mjs');
 const { runE2e } = await import('./test-e2e.mjs');
+const { runPackage } = await import('./test-package.mjs');
 
 mkdirSync(TMP, { recursive: true });
 
@@ -91,6 +96,14 @@ async function step(/** @type {string} */ name, /** @type {(inject: Record<strin
 await step('Deno', (inject) => runDeno({ inject }));
 await step('workerd (miniflare)', (inject) => runWorkerd({ inject }));
 await step('e2e (Playwright)', (inject) => runE2e({ inject }));
+
+// 5. The packed tarball (needs no nats-server).
+{
+  banner('package (tarball)');
+  const t0 = Date.now();
+  results.push(await runPackage());
+  seconds['package (tarball)'] = (Date.now() - t0) / 1000;
+}
 
 // Summary.
 banner('Summary');

@@ -51,6 +51,7 @@ export interface ProvidedContext {
   natsWsUrl: string;
   natsTcpUrl: string;
   natsMonitorUrl: string;
+  natsControlUrl: string;
   pgUrl: string;
 }
 let provided: Partial<ProvidedContext> = {};
@@ -168,7 +169,7 @@ export function it(name: string, a: Fn | TestOptions, b?: Fn | TestOptions): voi
   const suites = chain(suite);
   for (const s of suites) s.remaining++;
   const fullName = [...suites.map((s) => s.name), name].join(' > ');
-  const testCase: TestCase = { name: fullName, file: currentFile, run: () => runTest(fullName, suites, fn, timeout) };
+  const testCase: TestCase = { name: fullName, file: currentFile, run: () => quietly(fullName, () => runTest(fullName, suites, fn, timeout)) };
   suitesOf.set(testCase, suites);
   cases.push(testCase);
 }
@@ -207,6 +208,37 @@ async function runHooks(what: string, hooks: Hook[], teardowns?: Hook[]): Promis
     }
   }
   return undefined;
+}
+
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+/** ISOFLUX_TEST_LOGS=1 prints every log as it happens (where the runtime lets us read the environment). */
+const showAllLogs = (() => {
+  try {
+    return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.ISOFLUX_TEST_LOGS === '1';
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Like Vitest's `silent: 'passed-only'` (vitest.config.ts): what a test logs is held back and printed only
+ * when the test fails, so expected failures (`[isoflux] handler failed …`) do not flood a passing run.
+ */
+async function quietly(fullName: string, run: () => Promise<void>): Promise<void> {
+  if (showAllLogs) return run();
+  const held: [(typeof CONSOLE_METHODS)[number], unknown[]][] = [];
+  const original = CONSOLE_METHODS.map((m) => [m, console[m]] as const);
+  for (const m of CONSOLE_METHODS) console[m] = (...args: unknown[]) => void held.push([m, args]);
+  try {
+    await run();
+  } catch (error) {
+    for (const [m, fn] of original) console[m] = fn;
+    if (held.length) console.error(`--- output of '${fullName}' (held back while it ran) ---`);
+    for (const [m, args] of held) console[m](...args);
+    throw error;
+  } finally {
+    for (const [m, fn] of original) console[m] = fn;
+  }
 }
 
 async function runTest(fullName: string, suites: Suite[], fn: Fn, timeout: number): Promise<void> {

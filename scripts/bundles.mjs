@@ -1,0 +1,53 @@
+/**
+ * What isoflux ships for bundlers and `<script>` tags, and what each may weigh. Read by vite.config.ts
+ * (which `<script>` files to build) and scripts/size.mjs (measures, checks the budgets, writes the README's
+ * size figures). Plain JavaScript, built-ins only, so both can import it.
+ * @module
+ */
+
+/**
+ * The `<script>` builds in dist/: file → the src/ entries it re-exports into one flat namespace, the global
+ * `isoflux`, with every third-party client bundled. Not in the browser build: jetstream (another ~27 kB
+ * gzip: use a bundler), postgres (TCP), http (servers), otel (needs an SDK from npm anyway).
+ */
+export const SCRIPT_BUILDS = {
+  'isoflux.iife.js': ['index.ts', 'memory/index.ts'],
+  'isoflux.browser.iife.js': [
+    'index.ts',
+    'memory/index.ts',
+    'broadcast/index.ts',
+    'outbox/index.ts',
+    'worker/index.ts',
+    'nats/index.ts',
+    'middleware/index.ts',
+    'pipe/index.ts',
+    'stream/index.ts',
+    'topic/index.ts',
+  ],
+};
+
+/**
+ * Gzip budgets in bytes (esbuild, minified, browser, gzip -9), per entry of package.json `exports` and per
+ * `<script>` file. `own`: isoflux's code with third-party imports external; `withDeps`: everything bundled.
+ * About 25% above the size when the budget was set (December 2026, while the trust-boundary work
+ * was still landing): room for fixes, not for a new dependency.
+ * Raising one is a decision: say why in the commit.
+ */
+export const SIZE_BUDGETS = {
+  isoflux: { own: 9_000 },
+  'isoflux/memory': { own: 9_000 },
+  'isoflux/otel': { own: 2_500, withDeps: 6_500 },
+  'isoflux/nats': { own: 12_000, withDeps: 58_000 },
+  'isoflux/jetstream': { own: 13_500, withDeps: 84_000 },
+  'isoflux/postgres': { own: 11_000 },
+  'isoflux/http': { own: 15_000 },
+  'isoflux/middleware': { own: 4_500 },
+  'isoflux/pipe': { own: 2_000 },
+  'isoflux/stream': { own: 4_500 },
+  'isoflux/topic': { own: 6_500 },
+  'isoflux/broadcast': { own: 14_000 },
+  'isoflux/worker': { own: 14_000, withDeps: 16_000 },
+  'isoflux/outbox': { own: 10_500, withDeps: 10_500 },
+  'isoflux.iife.js': { withDeps: 11_000 },
+  'isoflux.browser.iife.js': { withDeps: 90_000 },
+};
