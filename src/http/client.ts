@@ -19,10 +19,11 @@ import {
 import { nextId } from '../core/id.js';
 import type { PublishOptions, Publisher, RequestOptions, Requester } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
-import { assertSubject } from '../core/subject.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
-import { contentType, DEFAULT_MAX_BODY_BYTES, readMessageHeaders, REPLY_TYPE_HEADER, subjectUrl, writeMessageHeaders, type ErrorBody } from './wire.js';
+import { assertHttpSubject, contentType, DEFAULT_MAX_BODY_BYTES, REPLY_TYPE_HEADER, subjectUrl, type ErrorBody } from './wire.js';
+import { readMessageHeaders, writeMessageHeaders } from './headers.js';
+import { BodyTimeoutError, InvalidHeaderError, UnsupportedMediaTypeError } from './errors.js';
 
 /** A `fetch`-compatible function: the global one, a Worker service binding's `fetch`, a test double. */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
@@ -71,9 +72,14 @@ async function errorFrom(response: Response, subject: string, url: string, codec
     case 400:
       if (code === 'invalid_payload' && Array.isArray(body.issues)) return new ValidationError(subject, body.issues);
       if (code === 'invalid_subject') return new InvalidSubjectError(subject, `refused by ${url}: ${message}`);
+      if (code === 'invalid_header') return new InvalidHeaderError(typeof body.header === 'string' ? body.header : '(unknown)', `refused by ${url}: ${message}`);
       return new DecodeError(subject, codec.name, { cause: new Error(message) });
     case 404:
       return new NoRespondersError(subject);
+    case 408:
+      return new BodyTimeoutError(typeof body.limit === 'number' ? body.limit : Number.NaN);
+    case 415:
+      return new UnsupportedMediaTypeError(contentType(codec), (response.headers.get('accept') ?? 'another type').split(/,\s*/));
     case 413:
       return new PayloadTooLargeError(typeof body.size === 'number' ? body.size : Number.NaN, typeof body.limit === 'number' ? body.limit : Number.NaN, `the HTTP handler at ${url}`);
     default:
@@ -151,7 +157,7 @@ export class HttpClient<M extends TopicMap = AnyTopics> implements Publisher<M>,
   }
 
   async #send(kind: 'publish' | 'request', subject: string, payload: unknown, id: string, messageHeaders: PublishOptions['headers'], userSignal: AbortSignal | undefined, timeoutMs: number): Promise<Response> {
-    assertSubject(subject, { wildcards: false });
+    assertHttpSubject(subject);
     const body = this.#codec.encode(payload);
     if (body.byteLength > this.#maxBodyBytes) throw new PayloadTooLargeError(body.byteLength, this.#maxBodyBytes, 'this HTTP client (maxBodyBytes)');
     const headers = new Headers(this.#headers);

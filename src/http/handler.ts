@@ -6,18 +6,20 @@
 import { subscribeArguments } from '../core/subscribe-args.js';
 import { decodeWith, jsonCodec, type Codec } from '../core/codec.js';
 import { ClosedError, HandlerError, InvalidArgumentError, ValidationError, isIsofluxError } from '../core/errors.js';
+import { InvalidHeaderError } from './errors.js';
 import type { Consumer, Handler, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
 import { errorReplyHeaders, ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER } from '../core/reply.js';
 import { validate, type StandardSchemaV1 } from '../core/schema.js';
 import { DeliveryTracker } from '../core/settle.js';
-import { assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
-import { BodyTooLarge, readBody } from './body.js';
+import { readBody } from './body.js';
 import { RouteTable, routeTarget, type Route } from '../core/route-table.js';
-import { contentType, DEFAULT_MAX_BODY_BYTES, errorResponse, ID_HEADER, readMessageHeaders, REPLY_TYPE_HEADER } from './wire.js';
+import { contentType, DEFAULT_MAX_BODY_BYTES, errorResponse, ID_HEADER, REPLY_TYPE_HEADER } from './wire.js';
+import { checkPassHeaders, readMessageHeaders, type PassHeaders } from './headers.js';
+import { bodyRefusal, checkContentTypes, checkOrigins, checkRequest, refusal, refusalResponse, type Gate, type Refusal } from './gate.js';
 import { nextId } from '../core/id.js';
 
 /** Options of {@link createHttpHandler}. */
@@ -26,6 +28,35 @@ export interface HttpHandlerOptions {
   basePath?: string;
   /** Largest request body accepted, counted while streaming (default 1 MiB); larger ones get 413. */
   maxBodyBytes?: number;
+  /**
+   * How long the whole body may take to arrive once the handler starts reading it (default 30 000 ms;
+   * `Infinity` turns the deadline off). A stalled or trickling upload then gets 408 `timeout` instead of
+   * holding the handler (and a Node socket) for minutes.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Media types accepted in `Content-Type` (parameters such as `charset` are ignored). Default: the codec's
+   * own type only (`application/json` for JSON). Anything else, and a missing `Content-Type`, gets 415
+   * `unsupported_media_type`. This is the CSRF defence: a cross-site page can POST `text/plain`,
+   * `application/x-www-form-urlencoded`, `multipart/form-data` or an untyped body without a CORS
+   * preflight, but not these; listing one of those three gives that defence up (then set `allowedOrigins`).
+   */
+  contentTypes?: readonly string[];
+  /**
+   * Browser origins allowed to POST (`['https://app.example']`, exact serialized origins; `'null'` only if
+   * listed). A request whose `Origin` header is another gets 403 `forbidden_origin`; requests without
+   * `Origin` (servers, curl) pass, since browsers always send it on a cross-origin POST. Default: no check.
+   * The handler sends no CORS headers: answer preflights in front of it if browsers of other origins post.
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Request headers copied into messages besides those the sender names in `isoflux-headers`: credentials
+   * (`authorization`, `proxy-authorization`, `x-api-key` …, see `CREDENTIAL_HEADERS`) are dropped unless
+   * named here, and a name here is copied even when the sender does not list it (webhook signatures …).
+   * Framing, hop-by-hop and fetch-owned headers (`host`, `connection`, `cookie`, `origin` …) and `isoflux-*`
+   * can never be message headers: naming one throws `invalid_argument`.
+   */
+  passHeaders?: readonly string[];
   /** Payload codec (default JSON); the client must use the same one. */
   codec?: Codec<unknown>;
   /** Validates every request payload (Standard Schema); a failure answers 400 `invalid_payload` with the issues. */
@@ -78,6 +109,9 @@ interface ReplySlot {
   value: unknown;
 }
 
+/** Default {@link HttpHandlerOptions.bodyTimeoutMs}: 30 s for the whole body. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
 function checkBasePath(path: unknown): string {
   if (typeof path !== 'string' || !path.startsWith('/') || !path.endsWith('/')) throw new InvalidArgumentError(`basePath must start and end with "/", got ${JSON.stringify(path)}`);
   return path;
@@ -100,7 +134,9 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
   /** Subscriptions without a handler: done for this handler once the message is buffered. */
   readonly #pulled = new WeakSet<BufferedSubscription<unknown>>();
   readonly #slots = new WeakMap<Message<unknown>, ReplySlot>();
-  readonly #basePath: string;
+  readonly #gate: Gate;
+  readonly #pass: PassHeaders;
+  readonly #bodyTimeoutMs: number;
   readonly #maxBodyBytes: number;
   readonly #codec: Codec<unknown>;
   readonly #schema: StandardSchemaV1 | undefined;
@@ -115,11 +151,14 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
   #closed = false;
 
   constructor(options: HttpHandlerOptions = {}) {
-    const { maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
+    const { maxBodyBytes = DEFAULT_MAX_BODY_BYTES, bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS } = options;
     if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) throw new InvalidArgumentError(`maxBodyBytes must be an integer ≥ 0, got ${String(maxBodyBytes)}`);
-    this.#basePath = checkBasePath(options.basePath ?? '/');
+    if (typeof bodyTimeoutMs !== 'number' || !(bodyTimeoutMs > 0)) throw new InvalidArgumentError(`bodyTimeoutMs must be a number > 0 (Infinity: no deadline), got ${String(bodyTimeoutMs)}`);
     this.#maxBodyBytes = maxBodyBytes;
+    this.#bodyTimeoutMs = bodyTimeoutMs;
     this.#codec = options.codec ?? jsonCodec();
+    this.#gate = { basePath: checkBasePath(options.basePath ?? '/'), mediaTypes: checkContentTypes(options.contentTypes, this.#codec), origins: checkOrigins(options.allowedOrigins) };
+    this.#pass = checkPassHeaders(options.passHeaders);
     this.#schema = options.schema;
     this.#onError = options.onError;
     this.#exposeErrors = options.exposeErrors ?? true;
@@ -134,33 +173,39 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
   }
 
   /** The `(Request) => Promise<Response>` to serve (bound: pass it as it is). Never rejects. */
-  readonly fetch = async (request: Request): Promise<Response> => {
-    const refused = (status: number, code: string, message: string, extra?: Record<string, string>): Response => {
+  readonly fetch = (request: Request): Promise<Response> =>
+    this.#serve(request).catch((error: unknown) => {
+      // a bug, not bad input: every refusal above is a typed answer
+      this.#failed++;
+      return errorResponse(500, { code: 'internal_error', message: `the HTTP handler failed: ${String(error)}` });
+    });
+
+  async #serve(request: Request): Promise<Response> {
+    const refused = (r: Refusal): Response => {
       this.#rejected++;
-      return errorResponse(status, { code, message }, extra);
+      // an unread body is not worth receiving (toNodeListener then hangs up instead of draining it)
+      if (request.body !== null && !request.bodyUsed) request.body.cancel().catch(() => undefined);
+      return refusalResponse(r);
     };
-    if (request.method !== 'POST') return refused(405, 'method_not_allowed', `${request.method} is not allowed: publish with POST`, { allow: 'POST' });
-    const path = new URL(request.url).pathname;
-    if (!path.startsWith(this.#basePath)) return refused(404, 'no_responders', `nothing is served at ${path}`);
-    let subject: string;
+    const subject = checkRequest(request, this.#gate);
+    if (typeof subject !== 'string') return refused(subject);
+    let id: string | undefined;
+    let headers: Message<unknown>['headers'];
     try {
-      subject = decodeURIComponent(path.slice(this.#basePath.length));
-      assertSubject(subject, { wildcards: false });
+      ({ id, headers } = readMessageHeaders(request.headers, this.#pass));
     } catch (error) {
-      return refused(400, 'invalid_subject', isIsofluxError(error) ? error.message : 'the subject is not valid percent-encoding');
+      if (!(error instanceof InvalidHeaderError)) throw error;
+      return refused(refusal(400, 'invalid_header', error.message, { header: error.header }));
     }
     if (this.#closed) return errorResponse(503, { code: 'closed', message: new ClosedError('The HTTP handler').message });
     const routes = this.#routes.match(subject);
     if (routes.length === 0) {
-      await request.body?.cancel().catch(() => undefined);
+      request.body?.cancel().catch(() => undefined);
       if (this.#ack === 'accepted') return this.#handled++, new Response(null, { status: 202 });
-      return refused(404, 'no_responders', `no subscription matches ${JSON.stringify(subject)}`);
+      return refused(refusal(404, 'no_responders', `no subscription matches ${JSON.stringify(subject)}`));
     }
-    const body = await readBody(request, this.#maxBodyBytes);
-    if (body instanceof BodyTooLarge) {
-      this.#rejected++;
-      return errorResponse(413, { code: 'payload_too_large', message: `the body exceeds this endpoint's ${this.#maxBodyBytes}-byte limit`, limit: this.#maxBodyBytes, size: body.size });
-    }
+    const body = await readBody(request, this.#maxBodyBytes, this.#bodyTimeoutMs);
+    if (!(body instanceof Uint8Array)) return refused(bodyRefusal(body));
     let payload: unknown;
     try {
       payload = decodeWith(this.#codec, body, subject);
@@ -170,9 +215,8 @@ export class HttpHandler<M extends TopicMap = AnyTopics> implements Subscriber<M
       const issues = error instanceof ValidationError ? error.issues : undefined;
       return errorResponse(400, { code: isIsofluxError(error) ? error.code : 'decode_failed', message: (error as Error).message, ...(issues ? { issues } : {}) });
     }
-    const { id, headers } = readMessageHeaders(request.headers);
     return this.#dispatch(routes, createMessage({ subject, payload, headers, id }), request.signal);
-  };
+  }
 
   async #dispatch(routes: readonly Route[], message: Message<unknown>, signal: AbortSignal): Promise<Response> {
     const tracker = new DeliveryTracker(message.subject);

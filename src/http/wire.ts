@@ -6,8 +6,8 @@
  * @module
  */
 import type { Codec } from '../core/codec.js';
-import { InvalidArgumentError, type SchemaIssue } from '../core/errors.js';
-import type { Headers as MessageHeaders } from '../core/message.js';
+import { InvalidSubjectError, type SchemaIssue } from '../core/errors.js';
+import { assertSubject } from '../core/subject.js';
 
 /** The message id. */
 export const ID_HEADER = 'isoflux-id';
@@ -21,25 +21,25 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** The JSON body of every error response. */
 export interface ErrorBody {
+  /** Stable: an isoflux error code, or one of `HttpErrorBodyCode` (errors.ts) for refusals. */
   readonly code: string;
   readonly message: string;
   readonly issues?: ReadonlyArray<SchemaIssue>;
+  /** 413: the byte limit; 408: the body deadline in ms. */
   readonly limit?: number;
   readonly size?: number;
+  /** 400 `invalid_header`: the header at fault. */
+  readonly header?: string;
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?$/;
-/** Names fetch or HTTP itself owns: a browser's fetch would drop them silently, so they are refused. */
-const RESERVED = new Set(['host', 'connection', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'keep-alive', 'te', 'trailer', 'upgrade', 'expect', 'cookie', 'origin', 'referer']);
-
-/** The `content-type` for a codec's bytes. */
+/** The `content-type` for a codec's bytes. Never a type a cross-site form or `no-cors` fetch can send. */
 export function contentType(codec: Codec<unknown>): string {
   switch (codec.name) {
     case 'json':
       return 'application/json';
     case 'text':
-      return 'text/plain; charset=utf-8';
+      // not text/plain: that is CORS-safelisted, so a cross-site page could send it without a preflight
+      return 'application/x-isoflux-text; charset=utf-8';
     case 'bytes':
       return 'application/octet-stream';
     default:
@@ -47,60 +47,36 @@ export function contentType(codec: Codec<unknown>): string {
   }
 }
 
-/**
- * Writes the id and user headers into HTTP headers. Throws `invalid_argument` for a header HTTP cannot
- * carry unchanged (a name that is not an HTTP token, one HTTP or isoflux reserves, two names equal but for
- * case, a value with control or non-ASCII characters or edge whitespace).
- */
-export function writeMessageHeaders(target: globalThis.Headers, id: string, headers: MessageHeaders | undefined): void {
-  target.set(ID_HEADER, id);
-  if (headers === undefined) return;
-  const names = Object.keys(headers);
-  if (names.length === 0) return;
-  const seen = new Set<string>();
-  for (const name of names) {
-    const lower = name.toLowerCase();
-    const value = headers[name];
-    if (!TOKEN.test(name) || RESERVED.has(lower) || lower.startsWith('isoflux-') || seen.has(lower)) {
-      throw new InvalidArgumentError(`header name ${JSON.stringify(name)} cannot be sent over HTTP: use a token (letters, digits, -), not a reserved name (${[...RESERVED].join(', ')}, isoflux-*), and no two names that differ only in case`);
-    }
-    if (typeof value !== 'string' || !VALUE.test(value)) {
-      throw new InvalidArgumentError(`header ${JSON.stringify(name)} has a value HTTP would not carry unchanged: printable ASCII only, no leading or trailing whitespace (encode other text, e.g. with encodeURIComponent)`);
-    }
-    seen.add(lower);
-    target.set(name, value);
-  }
-  target.set(HEADER_LIST_HEADER, names.join(','));
+/** The media type of a `content-type` value, lower-cased, without parameters (`application/json`). */
+export function mediaType(value: string): string {
+  const semicolon = value.indexOf(';');
+  return (semicolon === -1 ? value : value.slice(0, semicolon)).trim().toLowerCase();
 }
 
-/**
- * W3C Trace Context headers: message headers even when `isoflux-headers` does not name them, so a POST
- * from any instrumented HTTP client (not only isoflux's) links the handler's consumer span to its trace.
- */
-const TRACE_CONTEXT_HEADERS = ['traceparent', 'tracestate'] as const;
+/** Characters a subject cannot have over HTTP: `/` (a path separator) and every control character (NUL …). */
+const NOT_IN_PATH = /[\u0000-\u001f\u007f-\u009f/]/;
 
-/** The id and user headers of a request or response: those named in `isoflux-headers`, plus W3C trace context. */
-export function readMessageHeaders(source: globalThis.Headers): { id: string | undefined; headers: MessageHeaders } {
-  const out: Record<string, string> = {};
-  const list = source.get(HEADER_LIST_HEADER);
-  if (list) {
-    for (const raw of list.split(',')) {
-      const name = raw.trim();
-      const value = name === '' ? null : source.get(name);
-      if (value !== null) out[name] = value;
-    }
+/**
+ * Checks a literal subject for the HTTP transport: the core grammar, plus no `/` and no control characters
+ * (NUL, C0, DEL, C1), which paths, proxies and logs mangle. Throws {@link InvalidSubjectError}.
+ */
+export function assertHttpSubject(subject: string): void {
+  assertSubject(subject, { wildcards: false });
+  const bad = NOT_IN_PATH.exec(subject);
+  if (bad !== null) {
+    const what = bad[0] === '/' ? '`/`' : `the control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
+    throw new InvalidSubjectError(subject, `${what} cannot be part of a subject over HTTP (it is one path segment)`);
   }
-  for (const name of TRACE_CONTEXT_HEADERS) {
-    if (out[name] !== undefined) continue;
-    const value = source.get(name);
-    if (value !== null) out[name] = value;
-  }
-  return { id: source.get(ID_HEADER) ?? undefined, headers: out };
 }
 
 /** The URL a subject is posted to: the base URL plus the percent-encoded subject as one path segment. */
 export function subjectUrl(base: URL, subject: string): string {
-  return base.href + encodeURIComponent(subject);
+  try {
+    return base.href + encodeURIComponent(subject);
+  } catch {
+    // a lone UTF-16 surrogate has no UTF-8 form
+    throw new InvalidSubjectError(subject, 'it is not well-formed Unicode (a lone surrogate)');
+  }
 }
 
 /** A JSON error response. */

@@ -5,7 +5,7 @@
  */
 import { subscribeArguments } from '../core/subscribe-args.js';
 import { jsonCodec, type Codec } from '../core/codec.js';
-import { ClosedError, InvalidArgumentError, type DecodeError } from '../core/errors.js';
+import { ClosedError, InvalidArgumentError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
 import type { Headers } from '../core/message.js';
@@ -17,7 +17,7 @@ import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { ChannelMap, checkNamespace, checkPartitionTokens } from './channel.js';
 import { encodeEnvelope } from './envelope.js';
-import { PostgresUnsupportedError, fromPostgresError } from './errors.js';
+import { PostgresUnsupportedError, fromPostgresError, type EnvelopeError } from './errors.js';
 import { createReceiver } from './receive.js';
 import { NotifySender, notifyMany, type QuerySql } from './sender.js';
 
@@ -196,7 +196,7 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
   #acquire(channel: string): Promise<void> {
     let entry = this.#listening.get(channel);
     if (entry === undefined) {
-      const onnotify = createReceiver(channel, { routes: this.#routes, codec: this.#codec, schema: this.#schema, onForeign: (e) => this.#reportForeign(e) });
+      const onnotify = createReceiver(channel, { routes: this.#routes, codec: this.#codec, schema: this.#schema, channelOf: (s) => this.#channels.forSubject(s), onForeign: (e) => this.#reportForeign(e) });
       const onlisten = (): void => this.#onListen?.(channel);
       const listen = Promise.resolve(this.#sql.listen(channel, onnotify, onlisten));
       const created: Listening = (entry = { refs: 0, listen, settled: false });
@@ -223,9 +223,13 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
     return entry.settled ? unlisten : NOTHING;
   }
 
-  #reportForeign(error: DecodeError): void {
+  #reportForeign(error: EnvelopeError): void {
     this.#foreign++;
-    (this.#onError ?? console.error)(error);
+    try {
+      (this.#onError ?? console.error)(error);
+    } catch {
+      // a throwing onError must not break the postgres client's notification loop (or the next message)
+    }
   }
 
   /**

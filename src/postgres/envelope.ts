@@ -6,6 +6,8 @@
  */
 import { PayloadTooLargeError } from '../core/errors.js';
 import type { Headers } from '../core/message.js';
+import { isValidSubject } from '../core/subject.js';
+import { EnvelopeError } from './errors.js';
 
 /**
  * PostgreSQL rejects NOTIFY payloads of 8000 bytes or more (`NOTIFY_PAYLOAD_MAX_LENGTH`, measured in the
@@ -76,13 +78,41 @@ function isHeaders(value: unknown): value is Headers {
   return true;
 }
 
-/** Parses a notification; throws a plain Error saying what is wrong when it is not an isoflux envelope. */
-export function decodeEnvelope(text: string): Envelope {
+/**
+ * Parses a notification received on `channel`. Throws {@link EnvelopeError} (code `decode_failed`, with a
+ * `fault`) when it is not an isoflux envelope: no metadata line, metadata that is not JSON or lacks a string
+ * subject and id, headers that are not strings, a body that is not the base64 it claims, or a subject that
+ * is not a valid literal subject. Never throws anything else.
+ */
+export function decodeEnvelope(text: string, channel = '(unknown)'): Envelope {
+  const fail = (fault: EnvelopeError['fault'], detail: string, cause?: unknown): never => {
+    throw new EnvelopeError(channel, fault, detail, cause === undefined ? undefined : { cause });
+  };
+  if (typeof text !== 'string') return fail('no_metadata', `the payload is a ${typeof text}, not text`);
   const newline = text.indexOf('\n');
-  if (newline === -1) throw new Error('not an isoflux envelope (no metadata line)');
-  const meta = JSON.parse(text.slice(0, newline)) as Partial<Meta> | null;
-  if (typeof meta !== 'object' || meta === null || typeof meta.s !== 'string' || typeof meta.i !== 'string') throw new Error('not an isoflux envelope (no subject or id)');
-  if (meta.h !== undefined && !isHeaders(meta.h)) throw new Error('not an isoflux envelope (headers are not strings)');
+  if (newline === -1) return fail('no_metadata', 'no newline after a metadata line');
+  let meta: unknown;
+  try {
+    meta = JSON.parse(text.slice(0, newline));
+  } catch (cause) {
+    return fail('metadata_not_json', 'the first line is not JSON', cause);
+  }
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return fail('not_an_envelope', 'the metadata is not an object');
+  const { s, i, h, b } = meta as Partial<Record<keyof Meta, unknown>>;
+  if (typeof s !== 'string' || typeof i !== 'string') return fail('not_an_envelope', 'no string subject (s) and id (i)');
+  if (b !== undefined && b !== 1) return fail('not_an_envelope', 'b (base64 body) must be 1 or absent');
+  if (h !== undefined && !isHeaders(h)) return fail('bad_headers', 'headers (h) must be an object of strings');
+  if (!isValidSubject(s)) return fail('invalid_subject', `${JSON.stringify(s.slice(0, 200))} is not a valid literal subject`);
   const rest = text.slice(newline + 1);
-  return { subject: meta.s, id: meta.i, headers: meta.h, body: meta.b === 1 ? fromBase64(rest) : encoder.encode(rest) };
+  let body: Uint8Array;
+  if (b === 1) {
+    try {
+      body = fromBase64(rest);
+    } catch (cause) {
+      return fail('bad_body', 'the body is not base64', cause);
+    }
+  } else {
+    body = encoder.encode(rest);
+  }
+  return { subject: s, id: i, headers: h, body };
 }

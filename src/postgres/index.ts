@@ -5,5 +5,5 @@
  */
 export { PostgresBus, createPostgresBus, type PostgresBusOptions, type PostgresBusStats, type PostgresPublishOptions, type PostgresSql } from './bus.js';
 export { NOTIFY_PAYLOAD_LIMIT } from './envelope.js';
-export { PartitionUnsupportedError, PostgresConnectionError, PostgresUnsupportedError } from './errors.js';
+export { EnvelopeError, PartitionUnsupportedError, PostgresConnectionError, PostgresUnsupportedError, type EnvelopeFault } from './errors.js';
 export type { QuerySql } from './sender.js';

@@ -4,13 +4,12 @@
  * @module
  */
 import { decodeWith, type Codec } from '../core/codec.js';
-import { DecodeError } from '../core/errors.js';
 import { createMessage, type Message } from '../core/message.js';
 import { validate, type StandardSchemaV1 } from '../core/schema.js';
-import { isValidSubject } from '../core/subject.js';
 import type { SubjectTrie } from '../core/subject-trie.js';
 import type { BufferedSubscription } from '../core/subscription.js';
 import { decodeEnvelope, type Envelope } from './envelope.js';
+import { EnvelopeError } from './errors.js';
 
 const ignore = (): void => undefined;
 
@@ -19,13 +18,17 @@ export interface ReceiverContext {
   readonly routes: SubjectTrie<BufferedSubscription<unknown>>;
   readonly codec: Codec<unknown>;
   readonly schema: StandardSchemaV1 | undefined;
-  /** Told about notifications on the bus's channels that are not isoflux envelopes. */
-  readonly onForeign: (error: DecodeError) => void;
+  /** The channel a subject is published on by this bus's configuration. */
+  readonly channelOf: (subject: string) => string;
+  /** Told about notifications on the bus's channels that are not isoflux envelopes. Must not throw. */
+  readonly onForeign: (error: EnvelopeError) => void;
 }
 
 /**
- * Returns the `onnotify` callback of a channel. The payload is decoded once per notification and shared by
- * every matching subscription of this bus. A payload that cannot be decoded or fails the schema never
+ * Returns the `onnotify` callback of a channel (it never throws into the `postgres` client). The payload is
+ * decoded once per notification and shared by every matching subscription of this bus. A notification that
+ * is not an isoflux envelope, or whose subject this bus would publish on another channel, goes to
+ * `onForeign` as an {@link EnvelopeError}. A payload that cannot be decoded or fails the schema never
  * reaches a handler: each matching subscription reports it through its `onError` (and `failed` counter),
  * with the raw bytes as payload. An asynchronous schema does not reorder messages: later ones wait.
  */
@@ -51,10 +54,11 @@ export function createReceiver(channel: string, context: ReceiverContext): (text
   return (text) => {
     let envelope: Envelope;
     try {
-      envelope = decodeEnvelope(text);
-      if (!isValidSubject(envelope.subject)) throw new Error(`the subject ${JSON.stringify(envelope.subject)} is not a valid literal subject`);
-    } catch (cause) {
-      context.onForeign(new DecodeError(`channel ${channel}`, 'an isoflux NOTIFY envelope', { cause }));
+      envelope = decodeEnvelope(text, channel);
+      const home = context.channelOf(envelope.subject);
+      if (home !== channel) throw new EnvelopeError(channel, 'wrong_channel', `this bus publishes ${JSON.stringify(envelope.subject.slice(0, 200))} on channel ${home}`);
+    } catch (error) {
+      context.onForeign(error instanceof EnvelopeError ? error : new EnvelopeError(channel, 'not_an_envelope', String(error), { cause: error }));
       return;
     }
     if (context.routes.match(envelope.subject).length === 0) return;

@@ -28,7 +28,7 @@ describe('http transport on Deno.serve', () => {
       const codes = await Promise.all([
         client.publish('nobody', 1).catch((e: { code?: string }) => e.code),
         client.publish('orders.big', 'x'.repeat(2000)).catch((e: { code?: string }) => e.code),
-        fetch(`http://127.0.0.1:${port}/events/orders.x`, { method: 'POST', body: '{bad' }).then(async (r) => `${r.status} ${((await r.json()) as { code: string }).code}`),
+        fetch(`http://127.0.0.1:${port}/events/orders.x`, { method: 'POST', body: '{bad', headers: { 'content-type': 'application/json' } }).then(async (r) => `${r.status} ${((await r.json()) as { code: string }).code}`),
         fetch(`http://127.0.0.1:${port}/events/orders.x`).then(async (r) => (await r.body?.cancel(), r.status)),
       ]);
       expect(codes).toEqual(['no_responders', 'payload_too_large', '400 decode_failed', 405]);

@@ -34,7 +34,7 @@ function postChunked(url: string, chunks: number, size: number): Promise<{ statu
     let written = 0;
     let answered = false;
     const chunk = `"${'x'.repeat(size - 2)}"`;
-    const req = httpRequest(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked', 'content-type': 'application/json' } }, (res) => {
       answered = true;
       res.resume();
       resolve({ status: res.statusCode ?? 0, written });
@@ -126,7 +126,7 @@ describe('http into a Cloudflare Worker (workerd via Miniflare)', () => {
     await expect(client.publish('fail', 1)).rejects.toMatchObject({ code: 'remote_error', remoteCode: 'worker_error' });
     await expect(client.publish('nobody', 1)).rejects.toMatchObject({ code: 'no_responders' });
     await expect(client.publish('orders.big', 'x'.repeat(5000), {})).rejects.toMatchObject({ code: 'payload_too_large', limit: 4096 });
-    const garbage = await fetch(`${base}orders.x`, { method: 'POST', body: '{nope' });
+    const garbage = await fetch(`${base}orders.x`, { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
     expect([garbage.status, ((await garbage.json()) as { code: string }).code]).toEqual([400, 'decode_failed']);
     expect((await fetch(`${base}orders.x`)).status).toBe(405);
   });

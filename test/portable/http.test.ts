@@ -20,8 +20,12 @@ function setup(options: HttpHandlerOptions = {}) {
   return { handler, client };
 }
 
-const post = (handler: HttpHandler, path: string, body: BodyInit | null, init: RequestInit = {}): Promise<Response> =>
-  handler.fetch(new Request(`http://isoflux.test${path}`, { method: 'POST', body, ...init }));
+/** A POST of a JSON body (as any HTTP client would send it) straight into the handler. */
+const post = (handler: HttpHandler, path: string, body: BodyInit | null, init: RequestInit = {}): Promise<Response> => {
+  const headers = new Headers(init.headers);
+  if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+  return handler.fetch(new Request(`http://isoflux.test${path}`, { method: 'POST', body, ...init, headers }));
+};
 
 afterEach(async () => {
   await Promise.all(handlers.splice(0).map((h) => h.close()));
@@ -151,18 +155,19 @@ describe('http handler: status codes', () => {
 });
 
 describe('http client', () => {
-  it('carries hostile subjects exactly (quotes, semicolons, slashes, ?, #, %, unicode, very long)', async () => {
+  it('carries hostile subjects exactly (quotes, semicolons, backslashes, ?, #, %, unicode, very long)', async () => {
     const { handler, client } = setup();
     const inbox = new Inbox();
     handler.subscribe('>', inbox.push);
-    const subjects = [`it's."quoted"`, 'a;drop_table_x;--', 'path/%2e%2e/etc', 'q?x=1#frag', '100%.done', 'ünï.cødé.🚀', `long.${'z'.repeat(3000)}`];
+    const subjects = [`it's."quoted"`, 'a;drop_table_x;--', 'path\\%2e%2e\\etc', 'x.%2e%2e%2fetc', 'q?x=1#frag', '100%.done', 'ünï.cødé.🚀', `long.${'z'.repeat(3000)}`];
     for (const s of subjects) await client.publish(s, s);
     expect(inbox.messages.map((m) => m.subject)).toEqual(subjects);
     expect(inbox.payloads).toEqual(subjects);
   });
 
   it('maps every refusal to a typed error', async () => {
-    const { handler, client } = setup({ schema: v.object({ n: v.number() }), maxBodyBytes: 50 });
+    // octet-stream accepted too, so a bytes client can send invalid JSON past the content-type check
+    const { handler, client } = setup({ schema: v.object({ n: v.number() }), maxBodyBytes: 50, contentTypes: ['application/json', 'application/octet-stream'] });
     handler.subscribe('ok', () => undefined);
     handler.subscribe('boom', () => {
       throw new Error('kaput');
