@@ -114,8 +114,8 @@ export function banner(/** @type {string} */ text) {
 }
 
 /** The values every runtime's `inject()` sees (same keys as test/setup/global.ts provides). */
-export function injectValues(/** @type {{ wsUrl?: string, tcpUrl: string, monitorUrl: string }} */ nats, /** @type {string} */ pgUrl) {
-  return { natsWsUrl: nats.wsUrl, natsTcpUrl: nats.tcpUrl, natsMonitorUrl: nats.monitorUrl, pgUrl };
+export function injectValues(/** @type {{ wsUrl?: string, tcpUrl: string, monitorUrl: string, controlUrl?: string }} */ nats, /** @type {string} */ pgUrl) {
+  return { natsWsUrl: nats.wsUrl, natsTcpUrl: nats.tcpUrl, natsMonitorUrl: nats.monitorUrl, natsControlUrl: nats.controlUrl, pgUrl };
 }
 
 /** True when this module is the process entry point (for scripts that are also libraries). */

@@ -104,7 +104,7 @@ describe('an isoflux requester and a plain nats-core responder', () => {
         m.respond(JSON.stringify({ ok: true }), { headers: h });
       },
     });
-    plain.subscribe(`${root}.empty`, { callback: (_e, m) => m.respond() });
+    plain.subscribe(`${root}.empty`, { callback: (_e, m) => void m.respond() });
     await plain.flush();
     const reply = await bus.request(`${root}.plain`, { ask: 1 }, { id: 'iso-req-1', headers: { 'x-tenant': 't2' } });
     expect(got).toEqual([{ id: 'iso-req-1', tenant: 't2', body: '{"ask":1}' }]);
@@ -119,7 +119,7 @@ describe('an isoflux requester and a plain nats-core responder', () => {
   });
 
   it('rejects with decode_failed when the plain reply is not in the bus codec', async () => {
-    plain.subscribe(`${root}.garbage`, { callback: (_e, m) => m.respond(new Uint8Array([0x7b, 0xff])) });
+    plain.subscribe(`${root}.garbage`, { callback: (_e, m) => void m.respond(new Uint8Array([0x7b, 0xff])) });
     await plain.flush();
     await expect(bus.request(`${root}.garbage`, 1)).rejects.toMatchObject({ code: 'decode_failed' });
   });

@@ -16,6 +16,8 @@ declare module 'vitest' {
     natsTcpUrl: string;
     /** `http://127.0.0.1:P` (GET /healthz, /jsz …) */
     natsMonitorUrl: string;
+    /** `http://127.0.0.1:P`: dedicated nats-servers to kill and restart (see test/setup/nats-server.mjs). */
+    natsControlUrl: string;
     /** `postgres://postgres@127.0.0.1:5432/test` */
     pgUrl: string;
   }
@@ -27,6 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('natsWsUrl', nats.wsUrl!);
   project.provide('natsTcpUrl', nats.tcpUrl);
   project.provide('natsMonitorUrl', nats.monitorUrl);
+  project.provide('natsControlUrl', nats.controlUrl!);
   project.provide('pgUrl', pgUrl);
   return () => nats.dispose();
 }

@@ -24,6 +24,12 @@ export interface NatsServer {
   restart(): Promise<void>;
   /** Stop and delete the temp dir. */
   dispose(): Promise<void>;
+  /**
+   * `http://127.0.0.1:P`: POST `/servers` starts a dedicated server (`{ id, wsUrl, tcpUrl, monitorUrl }`),
+   * POST `/servers/<id>/restart` kills and restarts it (`{ restartedAt }`), POST `/servers/<id>/dispose`
+   * stops it. For runtimes that cannot spawn processes. Undefined with `control: false`.
+   */
+  readonly controlUrl: string | undefined;
 }
 
 export interface NatsServerOptions {
@@ -33,6 +39,8 @@ export interface NatsServerOptions {
   websocket?: boolean;
   /** Server `max_payload` in bytes (default: nats-server's 1 MB). */
   maxPayload?: number;
+  /** Start the control endpoint (`controlUrl`). Default true. */
+  control?: boolean;
   /** Appended to the generated config as is (e.g. `authorization { ... }`, `max_control_line: 8192`). */
   extraConfig?: string;
 }

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -70,14 +71,71 @@ function installExitHooks() {
  * @property {() => Promise<void>} start    start again after stop()/kill(), same ports and store dir
  * @property {() => Promise<void>} restart  stop (if running), then start
  * @property {() => Promise<void>} dispose  stop and delete the temp dir
+ * @property {string | undefined} controlUrl http://127.0.0.1:P of the control endpoint (see startControl)
  */
 
 /**
+ * A loopback HTTP endpoint through which tests in runtimes that cannot spawn processes (Chromium, Deno,
+ * workerd) get a nats-server of their own and kill/restart it:
+ *   POST /servers                → starts one (JetStream + WebSocket): `{ id, wsUrl, tcpUrl, monitorUrl }`
+ *   POST /servers/<id>/restart   → SIGKILL, then start on the same ports: `{ restartedAt }` (epoch ms)
+ *   POST /servers/<id>/dispose   → stops it and removes its temp dir
+ * Dedicated servers, so killing one never disturbs test files running in parallel on the shared one.
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
+async function startControl() {
+  /** @type {Map<string, NatsServer>} */
+  const servers = new Map();
+  let next = 0;
+  const http = createHttpServer((req, res) => {
+    const reply = (/** @type {number} */ status, /** @type {unknown} */ body) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+      res.end(JSON.stringify(body));
+    };
+    const parts = (req.url ?? '').split('/').filter(Boolean);
+    if (req.method !== 'POST' || parts[0] !== 'servers') return reply(404, { error: 'POST /servers, /servers/<id>/restart or /servers/<id>/dispose' });
+    void (async () => {
+      if (parts.length === 1) {
+        const nats = await startNatsServer({ jetstream: true, websocket: true, control: false });
+        const id = String(++next);
+        servers.set(id, nats);
+        return reply(200, { id, wsUrl: nats.wsUrl, tcpUrl: nats.tcpUrl, monitorUrl: nats.monitorUrl });
+      }
+      const nats = servers.get(parts[1] ?? '');
+      if (!nats) return reply(404, { error: `no server ${parts[1]}` });
+      if (parts[2] === 'restart') {
+        await nats.kill();
+        await nats.start();
+        return reply(200, { restartedAt: Date.now() });
+      }
+      if (parts[2] === 'dispose') {
+        servers.delete(parts[1] ?? '');
+        await nats.dispose();
+        return reply(200, {});
+      }
+      return reply(404, { error: `unknown action ${parts[2]}` });
+    })().catch((error) => reply(500, { error: String(error) }));
+  });
+  http.unref();
+  await new Promise((resolve) => http.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (http.address());
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(() => resolve(undefined)));
+      await Promise.all([...servers.values()].map((s) => s.dispose()));
+      servers.clear();
+    },
+  };
+}
+
+/**
  * Starts nats-server on three free loopback ports and waits until GET /healthz says ok.
- * @param {{ jetstream?: boolean, websocket?: boolean, maxPayload?: number, extraConfig?: string }} [options]
+ * @param {{ jetstream?: boolean, websocket?: boolean, maxPayload?: number, extraConfig?: string, control?: boolean }} [options]
  * @returns {Promise<NatsServer>}
  */
-export async function startNatsServer({ jetstream = true, websocket = true, maxPayload, extraConfig = '' } = {}) {
+export async function startNatsServer({ jetstream = true, websocket = true, maxPayload, extraConfig = '', control = true } = {}) {
   const bin = findNatsServer();
   installExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'isoflux-nats-'));
@@ -107,6 +165,8 @@ export async function startNatsServer({ jetstream = true, websocket = true, maxP
     wsUrl: websocket ? `ws://127.0.0.1:${wsPort}` : undefined,
     monitorUrl,
     pid: 0,
+    /** @type {string | undefined} */
+    controlUrl: undefined,
     storeDir,
     logFile,
     /** Synchronous kill for exit handlers (no awaiting possible there). */
@@ -156,11 +216,18 @@ export async function startNatsServer({ jetstream = true, websocket = true, maxP
       await server.start();
     },
     async dispose() {
+      await controlEndpoint?.close();
       await server.stop();
       live.delete(server);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  /** @type {Awaited<ReturnType<typeof startControl>> | undefined} */
+  let controlEndpoint;
   await server.start();
+  if (control) {
+    controlEndpoint = await startControl();
+    server.controlUrl = controlEndpoint.url;
+  }
   return server;
 }
