@@ -194,6 +194,20 @@ window.__result = result;
 `;
 const EXPECTED_PAGE = { memory: 'orders.created', broadcast: 2, outbox: 7, nats: 'function', worker: 'function' };
 
+/** The README says a classic Worker can `importScripts` the browser build: it must not touch `window` or `document`. */
+const classicWorkerJs = `importScripts('./node_modules/isoflux/dist/isoflux.browser.iife.js');
+postMessage([typeof isoflux.exposeBus, typeof isoflux.createMemoryBus].join(','));
+`;
+const classicWorkerCheck = `
+const w = new Worker('./classic-worker.js');
+result.classicWorker = await new Promise((resolve) => {
+  w.onmessage = (e) => resolve(e.data);
+  w.onerror = (e) => resolve('error: ' + e.message);
+});
+w.terminate();
+window.__result = result;
+`;
+
 const scriptPage = (file: string, body: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>isoflux script tag</title>
 <script src="./node_modules/isoflux/dist/${file}"></script>
@@ -310,7 +324,8 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
       'worker.ts': workerTs,
       'vite/index.html': viteIndexHtml,
       'vite/main.js': viteMainJs,
-      'script.html': scriptPage('isoflux.browser.iife.js', pageScript('isoflux')),
+      'script.html': scriptPage('isoflux.browser.iife.js', pageScript('isoflux').replace('window.__result = result;', classicWorkerCheck)),
+      'classic-worker.js': classicWorkerJs,
       'small.html': scriptPage('isoflux.iife.js', smallScriptBody),
     });
     for (const resolution of ['bundler', 'node16'] as const) {
@@ -406,7 +421,7 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
   it('a plain <script> page: isoflux.browser.iife.js gives the global isoflux with broadcast, outbox, nats, worker', async () => {
     web ??= await serveStatic(app);
     const { result, problems } = await openPage(`${web.url}/script.html`);
-    expect({ result, problems }).toEqual({ result: EXPECTED_PAGE, problems: [] });
+    expect({ result, problems }).toEqual({ result: { ...EXPECTED_PAGE, classicWorker: 'function,function' }, problems: [] });
   }, 60_000);
 
   it('a plain <script> page: isoflux.iife.js gives the core and the memory bus', async () => {
