@@ -284,6 +284,8 @@ async function openPage(url: string): Promise<{ result: unknown; problems: strin
 describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
   const work = mkdtempSync(join(tmpdir(), 'isoflux-package-'));
   const app = join(work, 'app');
+  /** The tarball alone, no optional peer: what a user of the memory bus installs. */
+  const bare = join(work, 'bare');
   let packed: { filename: string; files: { path: string }[] };
   let installOutput = '';
   let web: { url: string; server: Server } | undefined;
@@ -300,6 +302,8 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
     const install = await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename), ...peers], app, 180_000);
     installOutput = install.stdout + install.stderr;
     ok(install, 'npm install of the tarball');
+    write(bare, { 'package.json': JSON.stringify({ name: 'isoflux-packaging-bare', private: true, type: 'module' }, null, 2) });
+    ok(await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename)], bare, 180_000), 'npm install of the tarball alone');
     const lib = readmeLib();
     const tsconfig = (resolution: 'bundler' | 'node16') => JSON.stringify({
       compilerOptions: {
@@ -327,6 +331,11 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
       'script.html': scriptPage('isoflux.browser.iife.js', pageScript('isoflux').replace('window.__result = result;', classicWorkerCheck)),
       'classic-worker.js': classicWorkerJs,
       'small.html': scriptPage('isoflux.iife.js', smallScriptBody),
+    });
+    write(bare, {
+      'memory.mjs': `import { createMemoryBus } from 'isoflux/memory';\nimport { IsofluxError } from 'isoflux';\n${memoryRoundTrip('')}`,
+      'vite/index.html': '<!doctype html><script type="module" src="./main.js"></script>\n',
+      'vite/main.js': "import { connectNats } from 'isoflux/nats';\nconsole.log(typeof connectNats);\n",
     });
     for (const resolution of ['bundler', 'node16'] as const) {
       tsc[resolution] = sh(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${resolution}.json`, '--pretty', 'false'], app);
@@ -416,6 +425,17 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
     web ??= await serveStatic(app);
     const { result, problems } = await openPage(`${web.url}/vite/dist/index.html`);
     expect({ result, problems }).toEqual({ result: EXPECTED_PAGE, problems: [] });
+  }, 60_000);
+
+  it('without any optional peer: the memory bus works in Node; Vite names the missing client as the README says', async () => {
+    expect(JSON.parse(ok(await sh(process.execPath, ['memory.mjs'], bare), 'node memory.mjs (no peers)'))).toEqual(EXPECTED_ROUND_TRIP);
+    const failure = await viteBuild({ root: join(bare, 'vite'), configFile: false, logLevel: 'silent', build: { outDir: join(bare, 'vite/dist') } }).then(
+      () => 'built',
+      (error: Error) => error.message,
+    );
+    const marker = '__vite-optional-peer-dep:@nats-io/nats-core';
+    expect(failure).toContain(marker);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'README.md "Install" explains this message').toContain(marker);
   }, 60_000);
 
   it('a plain <script> page: isoflux.browser.iife.js gives the global isoflux with broadcast, outbox, nats, worker', async () => {
