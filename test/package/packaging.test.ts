@@ -5,8 +5,9 @@
  * size budgets (scripts/size.mjs --check) and the real weight of the built `<script>` files.
  *
  * Runs as its own step of `npm test` (scripts/test-package.mjs, config test/package/vitest.config.ts):
- * `npm run build`, `npm pack`, then one `npm install --prefer-offline` of the tarball and its optional peers
- * (from the npm cache when they are there) into a project under os.tmpdir(), removed afterwards.
+ * `npm run build`, `npm pack`, then `npm install --prefer-offline` (from the npm cache when the packages are
+ * there: it also passes under `unshare -n`) of the tarball with its optional peers into one project and of the
+ * tarball alone into another, both under os.tmpdir() and removed afterwards. About 45 s on the 2-core machine.
  * ISOFLUX_PACKAGE_NO_BUILD=1 reuses the dist/ already built (for a quick re-run while editing this file).
  */
 import { execFile } from 'node:child_process';
@@ -113,7 +114,7 @@ void [IsofluxError, connectNats, createNatsBus, createBroadcastBus, outbox, hand
 export const entries = [${specifiers.map((_, i) => `entry${i}`).join(', ')}];
 `;
 
-const memoryRoundTrip = (load: string) => `${load}
+const memoryRoundTrip = () => `
 const bus = createMemoryBus();
 const got = [];
 bus.subscribe('orders.>', (m) => { got.push(m.subject); });
@@ -131,7 +132,7 @@ import { createMemoryBus } from 'isoflux/memory';
 import { IsofluxError } from 'isoflux';
 const empty = [${specifiers.map((s, i) => `['${s}', e${i}]`).join(', ')}].filter(([, m]) => Object.keys(m).length === 0).map(([s]) => s);
 if (empty.length) throw new Error('entries with no exports: ' + empty.join(', '));
-${memoryRoundTrip('')}`;
+${memoryRoundTrip()}`;
 
 const requireCjs = `'use strict';
 const loaded = ${JSON.stringify(specifiers)}.map((s) => [s, Object.keys(require(s)).length]);
@@ -140,7 +141,7 @@ if (empty.length) throw new Error('entries with no exports: ' + empty.join(', ')
 const { createMemoryBus } = require('isoflux/memory');
 const { IsofluxError } = require('isoflux');
 (async () => {
-${memoryRoundTrip('')}
+${memoryRoundTrip()}
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -150,7 +151,7 @@ import { createBroadcastBus } from 'isoflux/broadcast';
 import { connectNats } from 'isoflux/nats';
 import { createHttpHandler } from 'isoflux/http';
 if (typeof createBroadcastBus !== 'function' || typeof connectNats !== 'function' || typeof createHttpHandler !== 'function') throw new Error('missing exports');
-${memoryRoundTrip('')}`;
+${memoryRoundTrip()}`;
 
 const workerTs = `import { createMemoryBus } from 'isoflux/memory';
 import { createHttpHandler } from 'isoflux/http';
@@ -341,7 +342,7 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
       'small.html': scriptPage('isoflux.iife.js', smallScriptBody),
     });
     write(bare, {
-      'memory.mjs': `import { createMemoryBus } from 'isoflux/memory';\nimport { IsofluxError } from 'isoflux';\n${memoryRoundTrip('')}`,
+      'memory.mjs': `import { createMemoryBus } from 'isoflux/memory';\nimport { IsofluxError } from 'isoflux';\n${memoryRoundTrip()}`,
       'vite/index.html': '<!doctype html><script type="module" src="./main.js"></script>\n',
       'vite/main.js': "import { connectNats } from 'isoflux/nats';\nconsole.log(typeof connectNats);\n",
     });
