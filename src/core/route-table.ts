@@ -11,6 +11,8 @@ import type { BufferedSubscription } from './subscription.js';
  * buffer room; when all are full, the round-robin member's overflow policy decides.
  */
 export class QueueGroup {
+  /** Tells a group from a subscription with one property load (cheaper than `instanceof` on the hot path). */
+  readonly isQueueGroup = true;
   readonly members: Array<BufferedSubscription<unknown>> = [];
   #next = 0;
 
@@ -48,7 +50,7 @@ export type Route = BufferedSubscription<unknown> | QueueGroup;
 
 /** The subscription that receives a message routed to `route` (a group picks one member). */
 export function routeTarget(route: Route): BufferedSubscription<unknown> | undefined {
-  return route instanceof QueueGroup ? route.pick() : route;
+  return (route as QueueGroup).isQueueGroup === true ? (route as QueueGroup).pick() : (route as BufferedSubscription<unknown>);
 }
 
 /** The routing table of an in-process transport: subscriptions and queue groups by pattern. */
@@ -64,6 +66,11 @@ export class RouteTable {
   /** Every route matching the literal `subject`. */
   match(subject: string): readonly Route[] {
     return this.#trie.match(subject);
+  }
+
+  /** Every routed subscription, queue-group members included. */
+  subscriptions(): Array<BufferedSubscription<unknown>> {
+    return this.#trie.values().flatMap((route) => (route instanceof QueueGroup ? route.members : [route]));
   }
 
   /** Routes `pattern` to `subscription`, or to its queue group (created with the first member). */

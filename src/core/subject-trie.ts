@@ -5,16 +5,46 @@
  * @module
  */
 
+/**
+ * The values at one place of the trie: none, one (boxed, so any value fits), or a Set once there are two.
+ * Most subjects have one subscriber, and a Set costs ten times a box.
+ */
+type Slot<V> = undefined | { readonly one: V } | Set<V>;
+
+const MISSING = Symbol('missing');
+
+function slotAdd<V>(slot: Slot<V>, value: V): Slot<V> {
+  if (slot === undefined) return { one: value };
+  if (slot instanceof Set) return slot.add(value);
+  return slot.one === value ? slot : new Set([slot.one, value]);
+}
+
+/** The slot without `value`, or MISSING when it was not there. */
+function slotDelete<V>(slot: Slot<V>, value: V): Slot<V> | typeof MISSING {
+  if (slot === undefined) return MISSING;
+  if (slot instanceof Set) {
+    if (!slot.delete(value)) return MISSING;
+    return slot.size === 0 ? undefined : slot;
+  }
+  return slot.one === value ? undefined : MISSING;
+}
+
+function slotCollect<V>(slot: Slot<V>, found: Set<V>): void {
+  if (slot === undefined) return;
+  if (slot instanceof Set) for (const v of slot) found.add(v);
+  else found.add(slot.one);
+}
+
 class TrieNode<V> {
-  readonly children = new Map<string, TrieNode<V>>();
+  children: Map<string, TrieNode<V>> | undefined;
   star: TrieNode<V> | undefined;
   /** Values whose pattern ends at this node. */
-  readonly values = new Set<V>();
+  values: Slot<V>;
   /** Values whose pattern ends with `>` right after this node. */
-  readonly tail = new Set<V>();
+  tail: Slot<V>;
 
   isEmpty(): boolean {
-    return this.children.size === 0 && this.star === undefined && this.values.size === 0 && this.tail.size === 0;
+    return (this.children === undefined || this.children.size === 0) && this.star === undefined && this.values === undefined && this.tail === undefined;
   }
 }
 
@@ -42,18 +72,19 @@ export class SubjectTrie<V> {
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i] as string;
       if (token === '>') {
-        node.tail.add(value);
+        node.tail = slotAdd(node.tail, value);
         this.#changed(1);
         return;
       }
       if (token === '*') node = node.star ??= new TrieNode<V>();
       else {
-        let next = node.children.get(token);
-        if (next === undefined) node.children.set(token, (next = new TrieNode<V>()));
+        const children = (node.children ??= new Map());
+        let next = children.get(token);
+        if (next === undefined) children.set(token, (next = new TrieNode<V>()));
         node = next;
       }
     }
-    node.values.add(value);
+    node.values = slotAdd(node.values, value);
     this.#changed(1);
   }
 
@@ -64,19 +95,36 @@ export class SubjectTrie<V> {
     let node: TrieNode<V> | undefined = this.#root;
     for (const token of tokens) {
       if (token === '>') {
-        if (!node.tail.delete(value)) return false;
+        const tail = slotDelete(node.tail, value);
+        if (tail === MISSING) return false;
+        node.tail = tail;
         this.#prune(path, node);
         this.#changed(-1);
         return true;
       }
       path.push([node, token]);
-      node = token === '*' ? node.star : node.children.get(token);
+      node = token === '*' ? node.star : node.children?.get(token);
       if (node === undefined) return false;
     }
-    if (!node.values.delete(value)) return false;
+    const values = slotDelete(node.values, value);
+    if (values === MISSING) return false;
+    node.values = values;
     this.#prune(path, node);
     this.#changed(-1);
     return true;
+  }
+
+  /** Every value, each once (a walk of the whole trie: for closing everything, not for routing). */
+  values(): V[] {
+    const found = new Set<V>();
+    const nodes: TrieNode<V>[] = [this.#root];
+    for (let node = nodes.pop(); node !== undefined; node = nodes.pop()) {
+      slotCollect(node.values, found);
+      slotCollect(node.tail, found);
+      if (node.star !== undefined) nodes.push(node.star);
+      if (node.children !== undefined) for (const child of node.children.values()) nodes.push(child);
+    }
+    return Array.from(found);
   }
 
   /** The cached match for `subject`, if it was matched since the last change. */
@@ -104,16 +152,16 @@ export class SubjectTrie<V> {
       const node = nodes.pop() as TrieNode<V>;
       const index = depths.pop() as number;
       if (index === tokens.length) {
-        for (const v of node.values) found.add(v);
+        slotCollect(node.values, found);
         continue;
       }
-      for (const v of node.tail) found.add(v);
+      slotCollect(node.tail, found);
       // star first, so exact (popped first) is walked first: the same order as a recursive walk
       if (node.star !== undefined) {
         nodes.push(node.star);
         depths.push(index + 1);
       }
-      const exact = node.children.get(tokens[index] as string);
+      const exact = node.children?.get(tokens[index] as string);
       if (exact !== undefined) {
         nodes.push(exact);
         depths.push(index + 1);
@@ -126,7 +174,7 @@ export class SubjectTrie<V> {
     for (let i = path.length - 1; i >= 0 && child.isEmpty(); i--) {
       const [parent, token] = path[i] as [TrieNode<V>, string];
       if (token === '*') parent.star = undefined;
-      else parent.children.delete(token);
+      else parent.children?.delete(token);
       child = parent;
     }
   }

@@ -20,16 +20,48 @@ function reportToConsole(error: unknown, message?: Message<unknown>): void {
   console.error(`[isoflux] handler failed${message ? ` on ${message.subject}` : ''}:`, error);
 }
 
-/** Hooks a transport gives a {@link BufferedSubscription}. */
+/** Hooks a transport gives a {@link BufferedSubscription}. One object may serve every subscription of a bus. */
 export interface SubscriptionHooks {
   /** Release the transport's interest (remove from the routing table, unsubscribe on the server). */
-  onClose(): void | Promise<void>;
+  onClose(subscription: BufferedSubscription<unknown>): void | Promise<void>;
   /** Resolves once the transport registered interest. Default: already. */
   ready?: Promise<void>;
   /** Records consumer spans, drops and lag. */
   telemetry?: Telemetry | undefined;
   /** The transport's name for telemetry (`messaging.system`). Default `isoflux`. */
   system?: string;
+}
+
+// Flags: the subscription takes the fast path exactly when none is set.
+const BUSY = 1;
+const CLOSED = 2;
+const DRAINING = 4;
+const NO_HANDLER = 8;
+
+const NO_OPTIONS: SubscribeOptions = Object.freeze({});
+
+/**
+ * What only a subscription that queues, waits, drops, fails, drains, is aborted or is watched needs: created
+ * the first time one of those happens, so an idle subscription is a handful of fields (its cost is the
+ * `memory per subscription` benchmark).
+ */
+class Backlog<T> {
+  readonly queue = new Fifo<Pending<T>>();
+  readonly blocked = new Fifo<Blocked<T>>();
+  readonly readers = new Fifo<Reader<T>>();
+  draining: (() => void) | undefined;
+  drained: Promise<void> | undefined;
+  consecutiveDrops = 0;
+  dropped = 0;
+  failed = 0;
+  detachSignal: (() => void) | undefined;
+  unobserve: (() => void) | undefined;
+  closed: Promise<Error | undefined> | undefined;
+  resolveClosed: ((reason: Error | undefined) => void) | undefined;
+  closeReason: Error | undefined;
+  /** The close has finished: `closed` made from now on resolves at once. */
+  ended = false;
+  info: ConsumeInfo | undefined;
 }
 
 /**
@@ -39,55 +71,54 @@ export interface SubscriptionHooks {
  */
 export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   readonly pattern: string;
-  readonly ready: Promise<void>;
-  readonly closed: Promise<Error | undefined>;
   readonly #handler: Handler<T> | undefined;
   readonly #options: SubscribeOptions;
-  readonly #capacity: number;
-  readonly #overflow: OverflowPolicy;
-  readonly #maxDrops: number;
   readonly #hooks: SubscriptionHooks;
-  readonly #telemetry: Telemetry | undefined;
-  readonly #info: ConsumeInfo;
-  readonly #unobserve: (() => void) | undefined;
-  readonly #queue = new Fifo<Pending<T>>();
-  readonly #blocked = new Fifo<Blocked<T>>();
-  readonly #readers = new Fifo<Reader<T>>();
-  #busy = false;
-  #ready: boolean;
-  #closed = false;
-  #draining: (() => void) | undefined;
-  #consecutiveDrops = 0;
+  #flags: number;
   #delivered = 0;
-  #dropped = 0;
-  #failed = 0;
-  #resolveClosed!: (reason: Error | undefined) => void;
-  #detachSignal: (() => void) | undefined;
+  #backlog: Backlog<T> | undefined;
 
   constructor(pattern: string, handler: Handler<T> | undefined, options: SubscribeOptions | undefined, hooks: SubscriptionHooks) {
-    const resolved = resolveSubscribeOptions(options);
+    resolveSubscribeOptions(options);
     this.pattern = pattern;
     this.#handler = handler;
-    this.#ready = handler !== undefined;
-    this.#options = options ?? {};
-    this.#capacity = resolved.bufferSize;
-    this.#overflow = resolved.overflow;
-    this.#maxDrops = resolved.maxConsecutiveDrops;
+    this.#flags = handler === undefined ? NO_HANDLER : 0;
+    this.#options = options ?? NO_OPTIONS;
     this.#hooks = hooks;
-    this.#telemetry = hooks.telemetry;
-    this.#info = { system: hooks.system ?? 'isoflux', pattern, queue: this.#options.queue };
-    this.#unobserve = hooks.telemetry?.observe('consumer.lag', () => this.#queue.size + this.#blocked.size, {
-      'messaging.system': this.#info.system,
-      'messaging.destination.name': pattern,
-    });
-    this.ready = hooks.ready ?? DONE;
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    const telemetry = hooks.telemetry;
+    if (telemetry !== undefined) {
+      const b = this.#more();
+      b.unobserve = telemetry.observe('consumer.lag', () => b.queue.size + b.blocked.size, {
+        'messaging.system': hooks.system ?? 'isoflux',
+        'messaging.destination.name': pattern,
+      });
+    }
     const signal = this.#options.signal;
     if (signal) {
       const onAbort = (): void => void this.unsubscribe();
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
+      this.#more().detachSignal = () => signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  #more(): Backlog<T> {
+    return (this.#backlog ??= new Backlog<T>());
+  }
+
+  /** Resolves once the transport registered interest. */
+  get ready(): Promise<void> {
+    return this.#hooks.ready ?? DONE;
+  }
+
+  /** Resolves when the subscription has ended: with the error that ended it, or undefined. */
+  get closed(): Promise<Error | undefined> {
+    const b = this.#more();
+    return (b.closed ??= b.ended ? Promise.resolve(b.closeReason) : new Promise((resolve) => (b.resolveClosed = resolve)));
+  }
+
+  /** The queue group this subscription belongs to, if any. */
+  get queue(): string | undefined {
+    return this.#options.queue;
   }
 
   /** Call once the transport has registered the subscription, so an already-aborted signal closes it. */
@@ -97,21 +128,35 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   }
 
   get isClosed(): boolean {
-    return this.#closed;
+    return (this.#flags & CLOSED) !== 0;
   }
 
   get stats(): SubscriptionStats {
-    return { delivered: this.#delivered, dropped: this.#dropped, failed: this.#failed, pending: this.#queue.size + this.#blocked.size };
+    const b = this.#backlog;
+    return { delivered: this.#delivered, dropped: b?.dropped ?? 0, failed: b?.failed ?? 0, pending: b === undefined ? 0 : b.queue.size + b.blocked.size };
   }
 
   /** True when a new message would have to wait or be dropped. */
   get isFull(): boolean {
-    return this.#queue.size >= this.#capacity;
+    return this.#backlog !== undefined && this.#backlog.queue.size >= this.#capacity();
   }
 
   /** True when a new message would be handled at once. Lets queue groups prefer an idle member. */
   get isIdle(): boolean {
-    return !this.#busy && this.#queue.size === 0;
+    return (this.#flags & BUSY) === 0 && (this.#backlog === undefined || this.#backlog.queue.size === 0);
+  }
+
+  #capacity(): number {
+    return this.#options.bufferSize ?? 1024;
+  }
+
+  #overflow(): OverflowPolicy {
+    return this.#options.overflow ?? 'block';
+  }
+
+  #info(): ConsumeInfo {
+    const b = this.#more();
+    return (b.info ??= { system: this.#hooks.system ?? 'isoflux', pattern: this.pattern, queue: this.#options.queue });
   }
 
   /**
@@ -119,9 +164,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
    * publisher wait; it rejects with `closed` if the subscription ends first.
    */
   deliver(message: Message<T>, tracker?: DeliveryTracker, signal?: AbortSignal): void | Promise<void> {
-    // `#ready` is true exactly when a handler is set, it is idle (so its queue is empty) and the
-    // subscription is open: one load decides the common case
-    if (this.#ready) {
+    // no flag set: a handler, idle (so nothing queued), open and not draining — one load decides it
+    if (this.#flags === 0) {
       tracker?.add();
       this.#run(message, tracker);
       return;
@@ -131,57 +175,61 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
 
   /** Everything but an idle handler: kept out of `deliver` so that stays small enough for V8 to inline. */
   #deliverSlow(message: Message<T>, tracker: DeliveryTracker | undefined, signal: AbortSignal | undefined): void | Promise<void> {
-    if (this.#closed || this.#draining) return this.#drop(message, tracker, 'closed');
+    if (this.#flags & (CLOSED | DRAINING)) return this.#drop(message, tracker);
     tracker?.add();
+    const b = this.#more();
     // (a handler that is idle was taken by the fast path: here it is busy, or there is no handler)
-    const reader = this.#readers.shift();
+    const reader = b.readers.shift();
     if (reader !== undefined) {
       this.#delivered++;
       tracker?.done();
       reader(message);
       return;
     }
-    if (this.#queue.size < this.#capacity) {
-      this.#consecutiveDrops = 0;
-      this.#queue.push({ message, tracker });
+    if (b.queue.size < this.#capacity()) {
+      b.consecutiveDrops = 0;
+      b.queue.push({ message, tracker });
       return;
     }
-    switch (this.#overflow) {
+    const overflow = this.#overflow();
+    switch (overflow) {
       case 'block':
-        return parkPublisher(this.#blocked, message, tracker, signal);
+        return parkPublisher(b.blocked, message, tracker, signal);
       case 'drop-oldest': {
-        const oldest = this.#queue.shift() as Pending<T>;
-        this.#queue.push({ message, tracker });
+        const oldest = b.queue.shift() as Pending<T>;
+        b.queue.push({ message, tracker });
         this.#countDrop(oldest.message, oldest.tracker, 'overflow');
         return;
       }
       default:
         this.#countDrop(message, tracker, 'overflow');
-        if (this.#overflow === 'disconnect' && this.#consecutiveDrops >= this.#maxDrops) {
-          void this.#close(new SlowConsumerError(this.pattern, this.#consecutiveDrops));
+        if (overflow === 'disconnect' && b.consecutiveDrops >= (this.#options.maxConsecutiveDrops ?? 100)) {
+          void this.#close(new SlowConsumerError(this.pattern, b.consecutiveDrops));
         }
     }
   }
 
   /** Reports a message that could not be turned into a payload (decode or schema failure). */
   reportError(error: unknown, message?: Message<unknown>): void {
-    this.#failed++;
+    this.#more().failed++;
     (this.#options.onError ?? reportToConsole)(error, message);
   }
 
-  #drop(message: Message<T>, tracker: DeliveryTracker | undefined, reason: 'closed'): void {
-    this.#dropped++;
-    this.#telemetry?.dropped(this.#info, reason, this.#overflow);
+  /** A message offered after close or during a drain: never handled. */
+  #drop(message: Message<T>, tracker: DeliveryTracker | undefined): void {
+    this.#more().dropped++;
+    this.#hooks.telemetry?.dropped(this.#info(), 'closed', this.#overflow());
     tracker?.add();
     tracker?.unhandled(this.#closedError());
-    this.#callOnDrop(message, reason);
+    this.#callOnDrop(message, 'closed');
   }
 
   #countDrop(message: Message<T>, tracker: DeliveryTracker | undefined, reason: 'overflow' | 'closed'): void {
-    this.#dropped++;
-    this.#consecutiveDrops++;
-    this.#telemetry?.dropped(this.#info, reason, this.#overflow);
-    tracker?.unhandled(reason === 'closed' ? this.#closedError() : new DroppedError(message.subject, this.pattern, this.#overflow));
+    const b = this.#more();
+    b.dropped++;
+    b.consecutiveDrops++;
+    this.#hooks.telemetry?.dropped(this.#info(), reason, this.#overflow());
+    tracker?.unhandled(reason === 'closed' ? this.#closedError() : new DroppedError(message.subject, this.pattern, this.#overflow()));
     this.#callOnDrop(message, reason);
   }
 
@@ -200,14 +248,14 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   /** Runs the handler on `message`, then on everything queued meanwhile, without recursion. */
   #run(message: Message<T>, tracker: DeliveryTracker | undefined): void {
     const handler = this.#handler as Handler<T>;
-    this.#busy = true;
-    this.#ready = false;
+    this.#flags |= BUSY;
     for (;;) {
       this.#delivered++;
       let pending: PromiseLike<unknown> | undefined;
       let failed = false;
       try {
-        const result = this.#telemetry?.enabled() ? this.#traced(handler, message) : handler(message);
+        const telemetry = this.#hooks.telemetry;
+        const result = telemetry !== undefined && telemetry.enabled() ? this.#traced(handler, message) : handler(message);
         // inside the try: a result whose `then` getter throws is a failed handler, not a stuck subscription
         if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') pending = result as PromiseLike<unknown>;
       } catch (error) {
@@ -219,7 +267,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
         return;
       }
       if (!failed) tracker?.done();
-      if (this.#queue.size === 0) break;
+      const b = this.#backlog;
+      if (b === undefined || b.queue.size === 0) break;
       const next = this.#take();
       if (next === undefined) break;
       message = next.message;
@@ -229,7 +278,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   }
 
   #traced(handler: Handler<T>, message: Message<T>): unknown {
-    return (this.#telemetry as Telemetry).process(message as Message<unknown>, this.#info, () => handler(message));
+    return (this.#hooks.telemetry as Telemetry).process(message as Message<unknown>, this.#info(), () => handler(message));
   }
 
   /**
@@ -258,7 +307,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       this.#delivered++;
       result = undefined;
       try {
-        const r = this.#telemetry?.enabled() ? this.#traced(handler, message) : handler(message);
+        const telemetry = this.#hooks.telemetry;
+        const r = telemetry !== undefined && telemetry.enabled() ? this.#traced(handler, message) : handler(message);
         if (r !== undefined && typeof (r as PromiseLike<unknown> | null)?.then === 'function') result = r as PromiseLike<unknown>;
         else tracker?.done();
       } catch (error) {
@@ -268,7 +318,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   }
 
   #fail(error: unknown, message: Message<T>, tracker: DeliveryTracker | undefined): void {
-    this.#failed++;
+    this.#more().failed++;
     tracker?.done(error);
     try {
       (this.#options.onError ?? reportToConsole)(error, message as Message<unknown>);
@@ -278,23 +328,25 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   }
 
   #idle(): void {
-    this.#busy = false;
-    this.#ready = !this.#closed && this.#draining === undefined;
+    this.#flags &= ~BUSY;
+    const b = this.#backlog;
+    if (b === undefined) return;
     // caught up: whatever comes next is accepted, which ends any run of drops
-    this.#consecutiveDrops = 0;
-    if (this.#draining && this.#queue.size === 0) this.#draining();
+    b.consecutiveDrops = 0;
+    if (b.draining && b.queue.size === 0) b.draining();
   }
 
   /** Next queued delivery, refilled from a blocked publisher so it can return. */
   #take(): Pending<T> | undefined {
-    if (this.#closed) return undefined;
-    const next = this.#queue.shift();
-    const waiting = this.#blocked.shift();
+    const b = this.#backlog;
+    if (this.#flags & CLOSED || b === undefined) return undefined;
+    const next = b.queue.shift();
+    const waiting = b.blocked.shift();
     if (waiting !== undefined) {
-      this.#queue.push(waiting);
+      b.queue.push(waiting);
       waiting.resolve();
     }
-    if (this.#handler === undefined && this.#draining && this.#queue.size === 0) this.#draining();
+    if (this.#handler === undefined && b.draining && b.queue.size === 0) b.draining();
     return next;
   }
 
@@ -307,8 +359,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       p.tracker?.done();
       batch.push(p.message);
     }
-    if (batch.length > 0 || this.#closed) return batch;
-    const first = await awaitMessage(this.#readers, options);
+    if (batch.length > 0 || this.#flags & CLOSED) return batch;
+    const first = await awaitMessage(this.#more().readers, options);
     return first === undefined ? [] : [first];
   }
 
@@ -322,7 +374,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
           ready.tracker?.done();
           return { value: ready.message, done: false };
         }
-        const message = this.#closed ? undefined : await awaitMessage(this.#readers, {});
+        const message = this.#flags & CLOSED ? undefined : await awaitMessage(this.#more().readers, {});
         return message === undefined ? { value: undefined, done: true } : { value: message, done: false };
       },
       return: async () => {
@@ -336,18 +388,20 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     return this.#close(undefined);
   }
 
-  #drained: Promise<void> | undefined;
-
   drain(): Promise<void> {
-    if (this.#closed) return this.closed.then(() => undefined);
-    return (this.#drained ??= this.#drain());
+    if (this.#flags & CLOSED) return this.closed.then(() => undefined);
+    const b = this.#more();
+    return (b.drained ??= this.#drain(b));
   }
 
-  async #drain(): Promise<void> {
-    if (!this.#busy && this.#queue.size === 0) return this.#close(undefined);
-    const drained = new Promise<void>((resolve) => ((this.#ready = false), (this.#draining = resolve)));
+  async #drain(b: Backlog<T>): Promise<void> {
+    if (!(this.#flags & BUSY) && b.queue.size === 0) return this.#close(undefined);
+    const drained = new Promise<void>((resolve) => {
+      this.#flags |= DRAINING;
+      b.draining = resolve;
+    });
     try {
-      await this.#hooks.onClose();
+      await this.#hooks.onClose(this as BufferedSubscription<unknown>);
     } catch (error) {
       await this.#close(undefined);
       throw error;
@@ -359,27 +413,32 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   }
 
   async #close(reason: Error | undefined): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#ready = false;
-    this.#detachSignal?.();
-    this.#unobserve?.();
-    for (const p of this.#queue.clear()) this.#countDrop(p.message, p.tracker, 'closed');
-    const closedError = reason ?? new ClosedError(`Subscription ${JSON.stringify(this.pattern)}`);
-    for (const b of this.#blocked.clear()) {
-      this.#countDrop(b.message, b.tracker, 'closed');
-      b.reject(closedError);
+    if (this.#flags & CLOSED) return;
+    this.#flags |= CLOSED;
+    const b = this.#backlog;
+    if (b !== undefined) {
+      b.detachSignal?.();
+      b.unobserve?.();
+      for (const p of b.queue.clear()) this.#countDrop(p.message, p.tracker, 'closed');
+      const closedError = reason ?? this.#closedError();
+      for (const blocked of b.blocked.clear()) {
+        this.#countDrop(blocked.message, blocked.tracker, 'closed');
+        blocked.reject(closedError);
+      }
+      for (const r of b.readers.clear()) r(undefined);
     }
-    for (const r of this.#readers.clear()) r(undefined);
     try {
       if (reason !== undefined) this.reportError(reason);
     } catch {
       // a throwing onError must not keep the transport's interest registered
     }
     try {
-      if (!this.#draining) await this.#hooks.onClose();
+      if (!(this.#flags & DRAINING)) await this.#hooks.onClose(this as BufferedSubscription<unknown>);
     } finally {
-      this.#resolveClosed(reason);
+      const after = this.#more();
+      after.closeReason = reason;
+      after.ended = true;
+      after.resolveClosed?.(reason);
     }
   }
 

@@ -7,7 +7,7 @@ import { subscribeArguments } from '../core/subscribe-args.js';
 import { ClosedError, NoRespondersError, AbortedError, InvalidArgumentError } from '../core/errors.js';
 import { createMessage, newMessage, type Message } from '../core/message.js';
 import { assertSubject, type SubjectLimits } from '../core/subject.js';
-import { BufferedSubscription } from '../core/subscription.js';
+import { BufferedSubscription, type SubscriptionHooks } from '../core/subscription.js';
 import { abortable } from '../core/abort.js';
 import { DeliveryTracker } from '../core/settle.js';
 import { answering, unwrapReply } from '../core/reply.js';
@@ -65,7 +65,9 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
   declare readonly '~topics'?: M;
   readonly #routes = new RouteTable();
-  readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
+  /** Subscriptions that left the routes but have not ended yet (draining); the routed ones are in #routes. */
+  readonly #leaving = new Set<BufferedSubscription<unknown>>();
+  #subscriptionCount = 0;
   /** Subscriptions already taken out of the routing table (they may still be draining). */
   readonly #unrouted = new WeakSet<BufferedSubscription<unknown>>();
   readonly #requests = new PendingRequests(nextId());
@@ -88,6 +90,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     // a bad limit is refused now, not at the first publish
     if (this.#limits) assertSubject('limits.check', this.#literal);
     this.#telemetry = options.telemetry;
+    this.#hooks.telemetry = options.telemetry;
     const signal = options.signal;
     if (signal !== undefined) {
       const onAbort = (): void => void this.close();
@@ -99,7 +102,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
 
   /** Counters. */
   get stats(): MemoryBusStats {
-    return { published: this.#published, subscriptions: this.#subscriptions.size };
+    return { published: this.#published, subscriptions: this.#subscriptionCount };
   }
 
   get isClosed(): boolean {
@@ -179,27 +182,29 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
   ): BufferedSubscription<PatternPayload<M, P>> {
     if (this.#closed) throw new ClosedError('MemoryBus');
     const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError, this.#limits);
-    const queue = options?.queue;
-    const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, options, {
-      onClose: () => this.#remove(pattern, queue, subscription as BufferedSubscription<unknown>),
-      telemetry: this.#telemetry,
-      system: 'memory',
-    });
-    this.#add(pattern, queue, subscription as BufferedSubscription<unknown>);
+    const subscription = new BufferedSubscription<PatternPayload<M, P>>(pattern, handler, options, this.#hooks);
+    this.#subscriptionCount++;
+    this.#routes.add(pattern, options?.queue, subscription as BufferedSubscription<unknown>);
     return subscription.start();
   }
 
-  #add(pattern: string, queue: string | undefined, subscription: BufferedSubscription<unknown>): void {
-    this.#subscriptions.add(subscription);
-    this.#routes.add(pattern, queue, subscription);
-  }
+  /** One hooks object for every subscription of this bus: an idle subscription costs no closure. */
+  readonly #hooks: SubscriptionHooks = {
+    onClose: (subscription) => this.#remove(subscription),
+    telemetry: undefined,
+    system: 'memory',
+  };
 
-  #remove(pattern: string, queue: string | undefined, subscription: BufferedSubscription<unknown>): void {
-    if (!this.#subscriptions.has(subscription) || this.#unrouted.has(subscription)) return;
+  #remove(subscription: BufferedSubscription<unknown>): void {
+    if (this.#unrouted.has(subscription)) return;
     this.#unrouted.add(subscription);
     // a draining subscription stops receiving now but stays known until it has ended, so close() ends it too
-    void subscription.closed.then(() => this.#subscriptions.delete(subscription));
-    this.#routes.remove(pattern, queue, subscription);
+    this.#leaving.add(subscription);
+    void subscription.closed.then(() => {
+      this.#leaving.delete(subscription);
+      this.#subscriptionCount--;
+    });
+    this.#routes.remove(subscription.pattern, subscription.queue, subscription);
   }
 
   async request<R = unknown, S extends PublishSubject<M> = PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: RequestOptions = {}): Promise<Message<R>> {
@@ -243,7 +248,7 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
     this.#detachSignal?.();
     const error = new ClosedError('MemoryBus');
     this.#requests.failAll(error);
-    await Promise.all([...this.#subscriptions].map((s) => s.unsubscribe()));
+    await Promise.all([...this.#routes.subscriptions(), ...this.#leaving].map((s) => s.unsubscribe()));
   }
 
   [Symbol.asyncDispose](): Promise<void> {
