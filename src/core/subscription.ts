@@ -388,6 +388,14 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     return this.#close(undefined);
   }
 
+  /**
+   * Ends the subscription because of `reason` (the transport refused or lost it): `reason` goes to `onError`
+   * and `closed` resolves with it. For transports; an app calls `unsubscribe()`.
+   */
+  end(reason: Error): Promise<void> {
+    return this.#close(reason);
+  }
+
   drain(): Promise<void> {
     if (this.#flags & CLOSED) return this.closed.then(() => undefined);
     const b = this.#more();

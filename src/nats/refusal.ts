@@ -44,13 +44,6 @@ export class SubscriptionRefusedError extends IsofluxError {
 export class NatsSubscription<T> extends BufferedSubscription<T> {
   #refusal: Error | undefined;
 
-  constructor(...args: ConstructorParameters<typeof BufferedSubscription<T>>) {
-    super(...args);
-    // `closed` is the core's promise; the refusal (not known to the core) is what it resolves with.
-    const closed = this.closed.then((reason) => reason ?? this.#refusal);
-    Object.defineProperty(this, 'closed', { value: closed, enumerable: true });
-  }
-
   /** The error the server refused this subscription with, if it did. */
   get refusal(): Error | undefined {
     return this.#refusal;
@@ -60,12 +53,7 @@ export class NatsSubscription<T> extends BufferedSubscription<T> {
   refuse(error: Error): Promise<void> {
     if (this.isClosed) return Promise.resolve();
     this.#refusal = error;
-    try {
-      this.reportError(error);
-    } catch {
-      // a throwing onError must not keep the refused interest registered
-    }
-    return this.unsubscribe();
+    return this.end(error);
   }
 }
 
