@@ -18,11 +18,11 @@ import { holdLock, webLocks, type HeldLock, type LockManagerLike } from '../core
 import type { BroadcastBusOptions, BroadcastBusStats } from './options.js';
 import { assertPostable } from './payload.js';
 import { Peers } from './peers.js';
-import { PendingRequests } from '../core/pending-requests.js';
+import { ReplyInbox } from './inbox.js';
 import { LocalRoutes } from './routes.js';
 import { FrameSender, TakenNotices } from './sender.js';
 import { WireReceiver } from './receive.js';
-import { Kind, WIRE_VERSION, channelName, messageKey, type MsgItem } from './wire.js';
+import { Kind, MAX_FRAME_ITEMS, WIRE_VERSION, channelName, messageKey, type MsgItem } from './wire.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 /** `messaging.system` of this transport's telemetry. */
@@ -51,7 +51,7 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
   readonly #sender: FrameSender;
   readonly #peers: Peers;
   readonly #routes: LocalRoutes;
-  readonly #requests = new PendingRequests(this.id);
+  readonly #requests = new ReplyInbox(this.id);
   readonly #receiver: WireReceiver;
   readonly #presence: HeldLock | undefined;
   readonly #locks: LockManagerLike | undefined;
@@ -70,7 +70,7 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
     }
     const { namespace = 'default', maxBatch = 1000 } = options;
     if (typeof namespace !== 'string' || namespace.length === 0 || namespace.length > 200) throw new InvalidArgumentError(`namespace must be a non-empty string of at most 200 characters, got ${JSON.stringify(namespace)}`);
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new InvalidArgumentError(`maxBatch must be a positive integer, got ${String(maxBatch)}`);
+    if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_FRAME_ITEMS) throw new InvalidArgumentError(`maxBatch must be an integer from 1 to ${MAX_FRAME_ITEMS}, got ${String(maxBatch)}`);
     this.namespace = namespace;
     this.#options = options;
     this.#locks = options.locks === null ? undefined : (options.locks ?? webLocks());
@@ -175,24 +175,26 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
 
   /** A reply to a request of this very bus (the responder is in this tab): no need to leave the tab. */
   #replyHere(replyTo: string, payload: unknown, options: PublishOptions | undefined): Promise<void> {
-    this.#requests.resolve(replyTo, createMessage({ subject: replyTo, payload, headers: options?.headers, id: options?.id }));
+    this.#requests.resolve(replyTo, undefined, createMessage({ subject: replyTo, payload, headers: options?.headers, id: options?.id }));
     return RESOLVED;
   }
 
-  #received(from: string, sequence: number, item: MsgItem): void {
+  /** A message from another tab; returns why it was dropped as forged, if it was. */
+  #received(from: string, sequence: number, item: MsgItem): string | undefined {
     const subject = item[1];
     const key = messageKey(from, sequence);
     if (subject.startsWith(this.#requests.prefix)) {
-      this.#requests.resolve(subject, createMessage({ subject, payload: item[2], id: item[3] ?? key, headers: item[4] }));
-      return;
+      const outcome = this.#requests.resolve(subject, from, createMessage({ subject, payload: item[2], id: item[3] ?? key, headers: item[4] }));
+      return outcome === 'forged' ? `a reply from ${JSON.stringify(from.slice(0, 64))}, a peer the request did not go to` : undefined;
     }
     const routes = this.#routes.match(subject);
-    if (routes.length === 0) return;
+    if (routes.length === 0) return undefined;
     const message = createMessage({ subject, payload: item[2], id: item[3] ?? key, headers: item[4], replyTo: item[5] });
     const waits = this.#routes.deliver(routes, message, key, undefined);
     // A message from another tab cannot make its publisher wait: a `block` subscriber keeps it queued, and
     // the only way that ends in a rejection is the subscription closing first (already counted as a drop).
     if (waits !== undefined) for (const wait of waits) wait.catch(() => undefined);
+    return undefined;
   }
 
   subscribe<P extends string>(pattern: SubscribePattern<M, P>, handler: Handler<PatternPayload<M, P>>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>>;
@@ -250,7 +252,7 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
     if (this.#closed) throw new ClosedError('BroadcastBus');
     assertSubject(subject, { wildcards: false });
     if (this.#routes.match(subject).length === 0 && !this.#peers.interested(subject)) throw new NoRespondersError(subject);
-    const open = this.#requests.open(subject, options.timeoutMs ?? this.#options.requestTimeoutMs ?? 5000, options.signal);
+    const open = this.#requests.open(subject, this.#peers.responders(subject), options.timeoutMs ?? this.#options.requestTimeoutMs ?? 5000, options.signal);
     const telemetry = this.#options.telemetry;
     try {
       if (telemetry?.enabled()) await this.#publishTraced(subject, payload, options, open.replyTo, telemetry);

@@ -5,7 +5,7 @@
  */
 export { BroadcastBus, createBroadcastBus } from './bus.js';
 export type { BroadcastBusOptions, BroadcastBusStats } from './options.js';
-export { BroadcastUnsupportedError, MalformedFrameError, WireVersionError } from './errors.js';
+export { BroadcastUnsupportedError, ForgedFrameError, MalformedFrameError, WireVersionError } from './errors.js';
 export type { LockManagerLike } from '../core/locks.js';
 export type { WireCounters } from './receive.js';
 export { WIRE_VERSION } from './wire.js';

@@ -24,7 +24,7 @@ export interface BroadcastBusOptions {
   failoverSettleMs?: number;
   /** Queue groups: messages a standby tab keeps until the leader confirms them (default 1024 per group). */
   standbyBacklog?: number;
-  /** Most items in one postMessage (default 1000); a bigger burst is split. */
+  /** Most items in one postMessage (default 1000, at most 65536: receivers drop bigger frames); a bigger burst is split. */
   maxBatch?: number;
   /** Check at publish that payloads can be cloned (default true): `not_serializable` then comes from `publish`. */
   checkPayloads?: boolean;

@@ -5,11 +5,12 @@
  * @module
  */
 import { SubjectTrie } from '../core/subject-trie.js';
-import { watchLock, type LockManagerLike } from '../core/locks.js';
+import type { LockManagerLike } from '../core/locks.js';
 
 interface Peer {
   readonly patterns: Set<string>;
-  readonly unwatch: (() => void) | undefined;
+  /** Stops watching the peer's presence lock; undefined when it is not watched. */
+  unwatch: (() => void) | undefined;
 }
 
 interface Announcement {
@@ -19,8 +20,10 @@ interface Announcement {
 
 /**
  * The table of live peers and their interest. A peer enters on its first control item (hello, sub, unsub,
- * ack; each sent only once it holds its presence lock) and leaves on its goodbye or, with Web Locks, when
- * its presence lock is released: a tab that crashes or is closed without a goodbye is forgotten at once.
+ * ack; each sent only once it holds its presence lock). With Web Locks it leaves only when its presence lock
+ * is released: a tab that crashes or closes is forgotten at once, and a goodbye frame, which any script on
+ * the channel can forge with a live tab's id, is not believed. Without locks (or where the runtime refuses
+ * them) the goodbye is all there is; the real tab then sees the forged frame and re-announces itself.
  */
 export class Peers {
   readonly #remote = new SubjectTrie<string>();
@@ -52,14 +55,41 @@ export class Peers {
     return this.#remote.match(subject).length > 0;
   }
 
+  /** The peers subscribing to a pattern matching the literal `subject`: who may answer a request on it. */
+  responders(subject: string): ReadonlySet<string> {
+    return new Set(this.#remote.match(subject));
+  }
+
   #touch(id: string): Peer {
     let peer = this.#peers.get(id);
     if (peer === undefined) {
-      const unwatch = this.#locks === undefined ? undefined : watchLock(this.#locks, this.#lockName(id), () => this.forget(id));
-      this.#peers.set(id, (peer = { patterns: new Set(), unwatch }));
+      this.#peers.set(id, (peer = { patterns: new Set(), unwatch: undefined }));
+      if (this.#locks !== undefined) peer.unwatch = this.#watch(this.#locks, id, peer);
       for (const check of [...this.#countWaiters.keys()]) check();
     }
     return peer;
+  }
+
+  /**
+   * Forgets `peer` once its presence lock is free (it closed, crashed, or never held it: an id a rogue
+   * script made up is forgotten at once). A refusal (opaque origin) leaves it unwatched: goodbyes count then.
+   */
+  #watch(locks: LockManagerLike, id: string, peer: Peer): () => void {
+    const controller = new AbortController();
+    locks
+      .request(this.#lockName(id), { signal: controller.signal }, () => (controller.signal.aborted ? undefined : this.forget(id)))
+      .catch(() => {
+        if (!controller.signal.aborted) peer.unwatch = undefined;
+      });
+    return () => controller.abort();
+  }
+
+  /**
+   * A goodbye claiming to come from `id`. Believed only when nothing better tells liveness: a watched peer
+   * leaves when its lock is released (a real goodbye is followed by that within milliseconds).
+   */
+  bye(id: string): void {
+    if (this.#peers.get(id)?.unwatch === undefined) this.forget(id);
   }
 
   /** A peer announced itself with its whole interest (replacing what was known). */

@@ -5,7 +5,7 @@
  * @module
  */
 import { assertSubject, isValidSubject } from '../core/subject.js';
-import { MalformedFrameError, WireVersionError } from './errors.js';
+import { ForgedFrameError, MalformedFrameError, WireVersionError } from './errors.js';
 import type { Peers } from './peers.js';
 import type { LocalRoutes } from './routes.js';
 import { Kind, WIRE_VERSION, checkItem, parseFrame, type HelloItem, type Item, type MsgItem } from './wire.js';
@@ -16,8 +16,13 @@ export interface WireCounters {
   readonly framesReceived: number;
   /** Messages received from other tabs (matching a local subscription or not). */
   readonly received: number;
-  /** Frames or items dropped as malformed. */
+  /** Frames or items dropped as malformed or forged (forged ones are also in `forged`). */
   readonly malformed: number;
+  /**
+   * Frames or items dropped as forged: a reply from a peer its request did not go to, or a frame claiming
+   * this bus's own id (this bus then re-announces itself, undoing a forged goodbye or unsubscribe).
+   */
+  readonly forged: number;
   /** Frames dropped because they came from another wire version. */
   readonly versionMismatches: number;
 }
@@ -25,7 +30,8 @@ export interface WireCounters {
 /** What the receiver needs from its bus. */
 export interface ReceiverHost {
   readonly id: string;
-  message(from: string, sequence: number, item: MsgItem): void;
+  /** Routes a message; returns why it was dropped as forged, if it was. */
+  message(from: string, sequence: number, item: MsgItem): string | undefined;
   readonly peers: Peers;
   readonly routes: LocalRoutes;
   /** True once the bus holds its presence lock and said hello: only then may it send control items. */
@@ -34,10 +40,14 @@ export interface ReceiverHost {
   hello(isReply: boolean): void;
 }
 
+/** Fastest rate of re-announcing after forged frames: a flood of them costs at most one hello per this many ms. */
+const REANNOUNCE_MS = 20;
+
 const warned = new Set<string>();
 
 /** Default `onWireError`: one console warning per error kind per page, so a rogue script cannot flood the console. */
 function warnOnce(error: WireVersionError | MalformedFrameError): void {
+  // A forged frame warns apart from a merely malformed one: it means a script is attacking the channel.
   if (warned.has(error.name)) return;
   warned.add(error.name);
   console.warn(`[isoflux] ${error.message} (further ones are only counted in bus.stats)`);
@@ -52,7 +62,10 @@ export class WireReceiver {
   #framesReceived = 0;
   #received = 0;
   #malformed = 0;
+  #forged = 0;
   #versionMismatches = 0;
+  #reannouncedAt = -Infinity;
+  #reannounceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(host: ReceiverHost, onWireError: ((error: WireVersionError | MalformedFrameError) => void) | undefined) {
     this.#host = host;
@@ -60,7 +73,7 @@ export class WireReceiver {
   }
 
   get counters(): WireCounters {
-    return { framesReceived: this.#framesReceived, received: this.#received, malformed: this.#malformed, versionMismatches: this.#versionMismatches };
+    return { framesReceived: this.#framesReceived, received: this.#received, malformed: this.#malformed, forged: this.#forged, versionMismatches: this.#versionMismatches };
   }
 
   /** The BroadcastChannel `message` listener. */
@@ -71,7 +84,12 @@ export class WireReceiver {
       return this.#versionMismatch(parsed.from, parsed.version);
     }
     const { from, s, items } = parsed.frame;
-    if (from === this.#host.id) return this.#drop('a frame claims to come from this bus');
+    if (from === this.#host.id) {
+      // Only a forgery reaches here (a BroadcastChannel never hands a bus its own posts): whatever it
+      // claimed (goodbye, unsubscribe, an empty hello), the peers heard it too, so set them right.
+      this.#forgery('a frame claims to come from this bus');
+      return this.#reannounce();
+    }
     this.#framesReceived++;
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Item;
@@ -87,10 +105,12 @@ export class WireReceiver {
   #item(from: string, sequence: number, item: Item): void {
     const host = this.#host;
     switch (item[0]) {
-      case Kind.Msg:
+      case Kind.Msg: {
         this.#received++;
         if (host.routes.cached(item[1]) === undefined && !isValidSubject(item[1])) return this.#drop(`invalid subject ${JSON.stringify(item[1].slice(0, 100))}`);
-        return host.message(from, sequence, item);
+        const forged = host.message(from, sequence, item);
+        return forged === undefined ? undefined : this.#forgery(forged);
+      }
       case Kind.Hello:
         return this.#hello(from, item);
       case Kind.Sub:
@@ -106,7 +126,7 @@ export class WireReceiver {
       case Kind.Taken:
         return host.routes.group(item[1])?.taken(item[2]);
       case Kind.Bye:
-        return host.peers.forget(from);
+        return host.peers.bye(from);
     }
   }
 
@@ -123,6 +143,29 @@ export class WireReceiver {
   #drop(detail: string): void {
     this.#malformed++;
     this.#safely(new MalformedFrameError(detail));
+  }
+
+  /**
+   * Someone sent a frame in this bus's name: tell the peers again what this bus really subscribes to (a
+   * reply hello: nobody acks or answers it). At once, then at most once per {@link REANNOUNCE_MS}, always
+   * once after the last forged frame of a burst, so the peers end up with the truth.
+   */
+  #reannounce(): void {
+    if (!this.#host.announced() || this.#reannounceTimer !== undefined) return;
+    const wait = this.#reannouncedAt + REANNOUNCE_MS - Date.now();
+    const announce = (): void => {
+      this.#reannounceTimer = undefined;
+      this.#reannouncedAt = Date.now();
+      if (this.#host.announced()) this.#host.hello(true);
+    };
+    if (wait <= 0) announce();
+    else this.#reannounceTimer = setTimeout(announce, wait);
+  }
+
+  #forgery(detail: string): void {
+    this.#malformed++;
+    this.#forged++;
+    this.#safely(new ForgedFrameError(detail));
   }
 
   #versionMismatch(from: string | undefined, version: unknown): void {

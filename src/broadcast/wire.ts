@@ -55,6 +55,13 @@ export type Parsed =
   | { readonly ok: false; readonly reason: 'version'; readonly version: unknown; readonly from: string | undefined };
 
 const MAX_PEER_ID = 64;
+/**
+ * Most items one frame may carry (`maxBatch` is capped to it). A structured clone can carry a sparse array
+ * of length 2^32 - 1 in a few bytes: without a bound, walking it would hang the tab.
+ */
+export const MAX_FRAME_ITEMS = 65_536;
+/** Most patterns one hello may list. */
+const MAX_PATTERNS = 65_536;
 
 function isPeerId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_PEER_ID;
@@ -69,6 +76,7 @@ export function parseFrame(data: unknown): Parsed {
   if (!isPeerId(frame.from)) return { ok: false, reason: 'malformed', detail: 'frame sender id is missing or too long' };
   if (!Number.isSafeInteger(frame.s)) return { ok: false, reason: 'malformed', detail: 'frame sequence is not an integer' };
   if (!Array.isArray(frame.items)) return { ok: false, reason: 'malformed', detail: 'frame items is not an array' };
+  if (frame.items.length > MAX_FRAME_ITEMS) return { ok: false, reason: 'malformed', detail: `frame carries more than ${MAX_FRAME_ITEMS} items` };
   return { ok: true, frame: frame as Frame };
 }
 
@@ -78,8 +86,11 @@ function isHeaders(value: unknown): value is Headers {
   return true;
 }
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+/** A dense array of at most `max` strings (a hole reads as undefined, so a sparse array fails fast). */
+function isStringArray(value: unknown, max: number): value is string[] {
+  if (!Array.isArray(value) || value.length > max) return false;
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
+  return true;
 }
 
 /**
@@ -96,7 +107,7 @@ export function checkItem(item: unknown): string | undefined {
       if (item[5] !== undefined && (typeof item[5] !== 'string' || !isValidSubject(item[5]))) return 'message replyTo is not a subject';
       return undefined;
     case Kind.Hello:
-      return isStringArray(item[1]) && Number.isSafeInteger(item[2]) && typeof item[3] === 'boolean' ? undefined : 'hello is malformed';
+      return isStringArray(item[1], MAX_PATTERNS) && Number.isSafeInteger(item[2]) && typeof item[3] === 'boolean' ? undefined : 'hello is malformed';
     case Kind.Sub:
       return typeof item[1] === 'string' && Number.isSafeInteger(item[2]) ? undefined : 'sub is malformed';
     case Kind.Unsub:
@@ -104,7 +115,7 @@ export function checkItem(item: unknown): string | undefined {
     case Kind.Ack:
       return isPeerId(item[1]) && Number.isSafeInteger(item[2]) ? undefined : 'ack is malformed';
     case Kind.Taken:
-      return typeof item[1] === 'string' && isStringArray(item[2]) ? undefined : 'taken is malformed';
+      return typeof item[1] === 'string' && isStringArray(item[2], MAX_FRAME_ITEMS) ? undefined : 'taken is malformed';
     case Kind.Bye:
       return undefined;
     default:

@@ -14,34 +14,14 @@ import { assertQueueName, assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import { resolveSubscribeOptions } from '../core/subscribe-args.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
+import type { WorkerBusOptions, WorkerBusStats, WorkerTarget } from './options.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
-import { WorkerGoneError, WorkerHandshakeError } from './errors.js';
+import { checkHello, checkPublishResults, checkResult, checkWireMessage, decodeEvents } from './decode.js';
+import { WorkerGoneError, WorkerHandshakeError, WorkerProtocolError } from './errors.js';
+import { guardAnswers } from './guard.js';
 import { holdLock, watchLock, webLocks, type HeldLock, type LockManagerLike } from '../core/locks.js';
-import { OPEN, PROTOCOL_VERSION, asNotSerializable, fromWireError, toWireError, type EventItem, type OpenMessage, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
+import { EventKind, OPEN, PROTOCOL_VERSION, asNotSerializable, fromWireError, toWireError, type EventItem, type OpenMessage, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
 import { PublishBatch } from './publish-batch.js';
-
-/** Options of {@link connectWorkerBus}. */
-export interface WorkerBusOptions {
-  /** Longest wait for any call to the worker (default 10000 ms); then it fails with `timeout`. Requests add their own timeout. */
-  callTimeoutMs?: number;
-  /** Default request timeout (5000 ms). */
-  requestTimeoutMs?: number;
-  /** Default `onError` for subscriptions that give none. */
-  onError?: SubscribeOptions['onError'];
-  /** Web Locks to use; `null` disables them (then a dead worker shows only as call timeouts). */
-  locks?: LockManagerLike | null;
-  /** Closes the connection when aborted. */
-  signal?: AbortSignal;
-  /**
-   * Records, in this tab, a producer span per publish and request (`publish <subject>`; its W3C trace
-   * context travels in the message headers through the worker's bus to the other tabs) and a consumer span,
-   * linked to the producer, per handled message; see `isoflux/otel`. The hosted bus can record its own.
-   */
-  telemetry?: Telemetry;
-}
-
-/** A worker, a SharedWorker, or a MessagePort to one. */
-export type WorkerTarget = Worker | SharedWorker | MessagePort;
 
 /** `messaging.system` of this transport's telemetry. */
 const SYSTEM = 'worker';
@@ -69,6 +49,8 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
   #unwatch: (() => void) | undefined;
   #next = 0;
   #dead: Error | undefined;
+  #malformed = 0;
+  #forged = 0;
 
   /** @internal use {@link connectWorkerBus} */
   constructor(rpc: MessagePort, events: MessagePort, lifetime: HeldLock | undefined, options: WorkerBusOptions) {
@@ -76,10 +58,12 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     this.#events = events;
     this.#lifetime = lifetime;
     this.#options = options;
-    this.#remote = wrap<SessionApi>(rpc);
-    this.#batch = new PublishBatch((items: PublishItem[]) => this.#call('publish', () => this.#remote.publish(items)));
-    events.onmessage = (event: MessageEvent<EventItem[]>) => {
-      for (const item of event.data) this.#event(item);
+    this.#remote = wrap<SessionApi>(guardAnswers(rpc, (_detail, forged) => void (forged ? this.#forged++ : this.#malformed++)));
+    this.#batch = new PublishBatch((items: PublishItem[]) => this.#call('publish', () => this.#remote.publish(items), (v) => checkPublishResults(v, items.length)));
+    events.onmessage = (event: MessageEvent) => {
+      const { items, problems } = decodeEvents(event.data);
+      this.#malformed += problems.length;
+      for (const item of items) this.#event(item);
     };
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
@@ -88,7 +72,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
   async handshake(locks: LockManagerLike | undefined): Promise<void> {
     let host: string;
     try {
-      host = unwrap(await this.#call<Result<{ host: string }>>('hello', () => this.#remote.hello(PROTOCOL_VERSION))).host;
+      host = unwrap(await this.#call<Result<{ host: string }>>('hello', () => this.#remote.hello(PROTOCOL_VERSION), checkHello)).host;
     } catch (cause) {
       const error = new WorkerHandshakeError(cause instanceof TimeoutError ? 'the worker did not answer in time' : 'the worker refused', { cause });
       await this.#shutDown(error, false);
@@ -99,6 +83,11 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
 
   get isClosed(): boolean {
     return this.#dead !== undefined;
+  }
+
+  /** What was dropped from the worker's side; see {@link WorkerBusStats}. */
+  get stats(): WorkerBusStats {
+    return { malformed: this.#malformed, forged: this.#forged };
   }
 
   publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PublishOptions): Promise<void> {
@@ -157,7 +146,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     const queue = options?.queue;
     if (queue !== undefined) assertQueueName(queue);
     const id = ++this.#next;
-    const ready = this.#call<Result<void>>('subscribe', () => this.#remote.subscribe(id, pattern, queue, respond)).then(unwrap);
+    const ready = this.#call<Result<void>>('subscribe', () => this.#remote.subscribe(id, pattern, queue, respond), (v) => checkResult(v)).then(unwrap);
     const withDefaults = options?.onError || !this.#options.onError ? options : { ...options, onError: this.#options.onError };
     const subscription: BufferedSubscription<unknown> = new BufferedSubscription(pattern, handler, withDefaults, {
       ready,
@@ -181,13 +170,17 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
 
   #event(item: EventItem): void {
     const subscription = this.#subscriptions.get(item[1]);
-    if (subscription === undefined) return;
-    if (item[0] === 0 || item[0] === 1) {
-      const message = toMessage(item[0] === 0 ? item[2] : item[3]);
-      if (item[0] === 1) this.#asks.set(message, item[2]);
+    if (subscription === undefined) {
+      // Late events for a subscription this tab ended are normal; one it never opened is made up.
+      if (item[1] < 1 || item[1] > this.#next) this.#forged++;
+      return;
+    }
+    if (item[0] === EventKind.Deliver || item[0] === EventKind.Ask) {
+      const message = toMessage(item[0] === EventKind.Deliver ? item[2] : item[3]);
+      if (item[0] === EventKind.Ask) this.#asks.set(message, item[2]);
       const wait = subscription.deliver(message);
       if (wait !== undefined) wait.catch(() => undefined);
-    } else if (item[0] === 2) {
+    } else if (item[0] === EventKind.Ended) {
       if (item[2] !== null) subscription.reportError(fromWireError(item[2]));
       this.#subscriptions.delete(item[1]);
       void subscription.unsubscribe();
@@ -206,7 +199,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     const telemetry = this.#options.telemetry?.enabled() ? this.#options.telemetry : undefined;
     const messageId = telemetry === undefined ? options.id : (options.id ?? nextId());
     const ask = (headers: PublishOptions['headers']): Promise<Result<WireMessage>> =>
-      this.#call<Result<WireMessage>>('request', () => this.#remote.request(id, subject, payload, headers, messageId, timeoutMs), timeoutMs + (this.#options.callTimeoutMs ?? 10_000));
+      this.#call<Result<WireMessage>>('request', () => this.#remote.request(id, subject, payload, headers, messageId, timeoutMs), (v) => checkResult(v, checkWireMessage), timeoutMs + (this.#options.callTimeoutMs ?? 10_000));
     try {
       const result = await (telemetry === undefined ? ask(options.headers) : publishWithTelemetry(telemetry, { system: SYSTEM, subject, id: messageId }, options.headers, ask));
       return unwrapReply(toMessage(unwrap(result)), subject) as Message<R>;
@@ -215,8 +208,11 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     }
   }
 
-  /** Calls the worker with a timeout; fails at once with the death error when the worker dies meanwhile. */
-  #call<T>(what: string, invoke: () => Promise<T>, timeoutMs = this.#options.callTimeoutMs ?? 10_000): Promise<T> {
+  /**
+   * Calls the worker with a timeout; fails at once with the death error when the worker dies meanwhile, and
+   * with `decode_failed` (counted) when `check` finds the answer malformed.
+   */
+  #call<T>(what: string, invoke: () => Promise<T>, check?: (value: unknown) => string | undefined, timeoutMs = this.#options.callTimeoutMs ?? 10_000): Promise<T> {
     if (this.#dead) return Promise.reject(this.#dead);
     return new Promise<T>((resolve, reject) => {
       const fail = (error: Error): void => finish(() => reject(error));
@@ -234,7 +230,12 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
         return fail(asNotSerializable(error) as Error);
       }
       call.then(
-        (value) => finish(() => resolve(value)),
+        (value) => {
+          const problem = check?.(value);
+          if (problem === undefined) return finish(() => resolve(value));
+          this.#malformed++;
+          fail(new WorkerProtocolError('the worker', problem));
+        },
         (error: unknown) => fail(asNotSerializable(error) as Error),
       );
     });

@@ -21,3 +21,24 @@ export class WorkerHandshakeError extends IsofluxError {
     super('connection_failed', `Could not connect to the bus in the worker: ${reason}. Call exposeBus(bus) at the top of the worker script, and serve tab and worker from the same build.`, options);
   }
 }
+
+/**
+ * The other side of a worker port sent something the protocol does not allow (a malformed call, event or
+ * answer). It was dropped and counted; the call it belonged to fails with this error. Usually a script that
+ * is not isoflux holds the port, or tab and worker run different builds.
+ */
+export class WorkerProtocolError extends IsofluxError {
+  constructor(readonly sender: 'the tab' | 'the worker', readonly detail: string) {
+    super('decode_failed', `Dropped a malformed message from ${sender} (${detail}); serve tab and worker from the same build, and hand the worker's port to nothing else.`);
+  }
+}
+
+/**
+ * A tab published to a reply subject (`_INBOX.…`) it was never handed: only the tab a request was delivered
+ * to may answer it. Nothing was published; the worker counted it as forged.
+ */
+export class ForgedReplyError extends IsofluxError {
+  constructor(readonly subject: string) {
+    super('invalid_argument', `Refused a publish to ${JSON.stringify(subject.slice(0, 200))}: a tab may publish to a reply subject only to answer a request delivered to it (respond(), or a message's replyTo).`);
+  }
+}

@@ -6,8 +6,10 @@
 import { expose } from 'comlink';
 import { nextId } from '../core/id.js';
 import { holdLock, watchLock, webLocks, type LockManagerLike } from '../core/locks.js';
-import { OPEN, toWireError, type OpenMessage } from './protocol.js';
-import { Session, type HostedBus } from './session.js';
+import { claimsOpen, isOpenMessage } from './decode.js';
+import { guardCalls } from './guard.js';
+import { toWireError } from './protocol.js';
+import { Session, type HostedBus, type Tally } from './session.js';
 
 /** Where tabs reach the worker: a MessagePort, or a worker's global scope. */
 export interface HostEndpoint {
@@ -29,6 +31,12 @@ export interface ExposeBusOptions {
   locks?: LockManagerLike | null;
   /** Stops serving when aborted (existing sessions are closed; the bus itself is not). */
   signal?: AbortSignal;
+  /**
+   * A tab may publish to a reply subject (`_INBOX.…`) only when a message carrying it as `replyTo` was
+   * delivered to that tab (default true): another tab cannot answer a request it never received, even with
+   * a guessed inbox name. Set false only when tabs publish to inboxes they learn some other way.
+   */
+  guardReplies?: boolean;
 }
 
 /** A bus being served. */
@@ -39,13 +47,12 @@ export interface ExposedBus {
   readonly sessions: number;
   /** Subscriptions the connected tabs hold in this worker now. */
   readonly subscriptions: number;
+  /** Messages from tabs dropped as malformed: bad open messages, calls comlink would misuse, bad arguments. */
+  readonly malformed: number;
+  /** Publishes refused as forged replies (to a reply subject the tab was never handed). */
+  readonly forged: number;
   /** Stops serving: closes every session (releasing its subscriptions). The bus is the caller's to close. */
   close(): Promise<void>;
-}
-
-function isOpen(data: unknown): data is OpenMessage {
-  const m = data as Partial<OpenMessage> | null;
-  return typeof m === 'object' && m !== null && m.type === OPEN && typeof m.client === 'string' && m.rpc instanceof MessagePort && m.events instanceof MessagePort;
 }
 
 /**
@@ -63,10 +70,17 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
   const hostLock = locks === undefined ? undefined : holdLock(locks, `isoflux/worker/host/${id}`);
   const ready = Promise.all([bus, hostLock?.granted.catch(() => undefined)]).then(([b]) => b);
   const sessions = new Set<Session>();
+  const tally: Tally = { malformed: 0, forged: 0 };
+  const drop = (): void => void tally.malformed++;
   let closed = false;
 
   const onMessage = (event: MessageEvent): void => {
-    if (closed || !isOpen(event.data)) return;
+    if (closed) return;
+    if (!isOpenMessage(event.data)) {
+      // The app's own messages to its worker are not ours to count; a broken open message is.
+      if (claimsOpen(event.data)) drop();
+      return;
+    }
     const { client, rpc, events } = event.data;
     void ready.then(
       (hosted) => {
@@ -75,14 +89,14 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
         const session = new Session(hosted, id, rpc, events, options.answerTimeoutMs ?? 30_000, () => {
           sessions.delete(session);
           unwatch?.();
-        });
+        }, tally, options.guardReplies ?? true);
         sessions.add(session);
-        expose(session.api, rpc);
+        expose(session.api, guardCalls(rpc, new Set(Object.keys(session.api)), drop));
         // The tab holds this lock while it lives (it took it before sending the open message).
         if (locks !== undefined) unwatch = watchLock(locks, `isoflux/worker/client/${client}`, () => void session.close());
       },
       // The bus never came up (its connection failed): every tab learns why from the handshake.
-      (error: unknown) => expose({ hello: () => ({ ok: false, error: toWireError(error) }) }, rpc),
+      (error: unknown) => expose({ hello: () => ({ ok: false, error: toWireError(error) }) }, guardCalls(rpc, new Set(['hello']), drop)),
     );
   };
   const listen = (endpoint: HostEndpoint): void => {
@@ -116,6 +130,12 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
       let n = 0;
       for (const s of sessions) n += s.subscriptions;
       return n;
+    },
+    get malformed() {
+      return tally.malformed;
+    },
+    get forged() {
+      return tally.forged;
     },
     close,
   };

@@ -4,7 +4,8 @@
  * with lifetimes that cross the boundary (a closed tab's subscriptions are released in the worker).
  */
 export { exposeBus, type ExposeBusOptions, type ExposedBus, type HostEndpoint } from './host.js';
-export { WorkerBus, connectWorkerBus, type WorkerBusOptions, type WorkerTarget } from './client.js';
-export { WorkerGoneError, WorkerHandshakeError } from './errors.js';
+export { WorkerBus, connectWorkerBus } from './client.js';
+export type { WorkerBusOptions, WorkerBusStats, WorkerTarget } from './options.js';
+export { ForgedReplyError, WorkerGoneError, WorkerHandshakeError, WorkerProtocolError } from './errors.js';
 export type { HostedBus } from './session.js';
 export type { LockManagerLike } from '../core/locks.js';

@@ -27,6 +27,11 @@ import type { Headers } from '../core/message.js';
 export const PROTOCOL_VERSION = 1;
 /** Marks the open message a tab posts to the worker. */
 export const OPEN = 'isoflux/worker-open';
+/**
+ * Most publishes in one call and most events in one `postMessage`; bigger batches are split by the sender
+ * and dropped by the receiver (a structured clone can carry a sparse array of length 2^32 - 1 in a few bytes).
+ */
+export const MAX_BATCH = 65_536;
 
 /** Posted by a tab to the worker (or SharedWorker port), transferring its two private ports. */
 export interface OpenMessage {
@@ -82,16 +87,25 @@ export interface SessionApi {
   close(): Promise<void>;
 }
 
-/**
- * Events pushed to the tab, batched per tick: `[0, sub, message]` a delivery; `[1, sub, call, message]` a
- * request for a responder in the tab; `[2, sub, reason]` the worker ended the subscription; `[3, sub, error]`
- * a message that could not be posted to the tab (reported to the subscription's `onError`).
- */
+/** Event tags (the first element of every event item). A plain object, not a `const enum`, so per-file transpilers keep it. */
+export const EventKind = {
+  /** `[Deliver, sub, message]`: a message for subscription `sub`. */
+  Deliver: 0,
+  /** `[Ask, sub, call, message]`: a request for the tab's responder `sub`; answered with `answer(call, …)`. */
+  Ask: 1,
+  /** `[Ended, sub, reason]`: the worker ended the subscription (`null`: without an error). */
+  Ended: 2,
+  /** `[Undeliverable, sub, error]`: a message that could not be posted to the tab (reported to `onError`). */
+  Undeliverable: 3,
+} as const;
+
+type E = typeof EventKind;
+/** Events pushed to the tab, batched per tick (one `postMessage` carries an array of them). */
 export type EventItem =
-  | [0, number, WireMessage]
-  | [1, number, number, WireMessage]
-  | [2, number, WireError | null]
-  | [3, number, WireError];
+  | [E['Deliver'], number, WireMessage]
+  | [E['Ask'], number, number, WireMessage]
+  | [E['Ended'], number, WireError | null]
+  | [E['Undeliverable'], number, WireError];
 
 const DATA_CLONE = 'DataCloneError';
 
@@ -140,13 +154,21 @@ const CLASSES: Record<string, { prototype: object }> = {
   ValidationError,
 };
 
-/** Rebuilds an error from the trip: same class (for core errors), `code`, message, fields and cause chain. */
+/** Fields an error from the other side may not set: they would change its prototype or its identity. */
+const RESERVED_FIELDS = new Set(['__proto__', 'constructor', 'prototype', 'name', 'message', 'stack', 'code', 'cause']);
+
+/**
+ * Rebuilds an error from the trip: same class (for core errors), `code`, message, fields and cause chain.
+ * `wire` must have passed `checkWireError` (decode.ts) when it comes from the other side.
+ */
 export function fromWireError(wire: WireError): Error {
   const cause = wire.cause === undefined ? undefined : fromWireError(wire.cause);
   const error = wire.isoflux === true ? new IsofluxError(wire.code as ErrorCode, wire.message, { cause }) : new Error(wire.message, cause ? { cause } : undefined);
-  const cls = CLASSES[wire.name];
+  const cls = Object.hasOwn(CLASSES, wire.name) ? CLASSES[wire.name] : undefined;
   if (cls !== undefined && error instanceof IsofluxError) Object.setPrototypeOf(error, cls.prototype);
-  Object.assign(error, wire.fields ?? {}, wire.code !== undefined && wire.isoflux !== true ? { code: wire.code } : {});
+  const target = error as unknown as Record<string, unknown>;
+  if (wire.fields !== undefined) for (const key of Object.keys(wire.fields)) if (!RESERVED_FIELDS.has(key)) target[key] = wire.fields[key];
+  if (wire.code !== undefined && wire.isoflux !== true) target['code'] = wire.code;
   error.name = wire.name;
   return error;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { isIsofluxError } from '../core/errors.js';
-import { fromWireError, type PublishItem, type WireError } from './protocol.js';
+import { MAX_BATCH, fromWireError, type PublishItem, type WireError } from './protocol.js';
 
 interface Settler {
   resolve(): void;
@@ -36,7 +36,12 @@ export class PublishBatch {
     const settlers = this.#settlers;
     this.#items = [];
     this.#settlers = [];
-    if (items.length > 0) this.#sending = this.#sending.then(() => this.#deliver(items, settlers));
+    // The worker refuses bigger calls: a huge tick travels in several.
+    for (let i = 0; i < items.length; i += MAX_BATCH) {
+      const chunk = items.length <= MAX_BATCH ? items : items.slice(i, i + MAX_BATCH);
+      const chunkSettlers = items.length <= MAX_BATCH ? settlers : settlers.slice(i, i + MAX_BATCH);
+      this.#sending = this.#sending.then(() => this.#deliver(chunk, chunkSettlers));
+    }
     return this.#sending;
   }
 

@@ -4,10 +4,12 @@
  * lifetime lock was released because it closed or crashed) releases all of it.
  * @module
  */
-import { IsofluxError, TimeoutError } from '../core/errors.js';
+import { InvalidArgumentError, IsofluxError, TimeoutError } from '../core/errors.js';
 import type { Publisher, Requester, Responder, Subscriber, Subscription } from '../core/interfaces.js';
 import type { Message } from '../core/message.js';
-import { PROTOCOL_VERSION, fromWireError, toWireError, type EventItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
+import { checkPublishItem, checkResult, isHeaders } from './decode.js';
+import { ForgedReplyError, WorkerProtocolError } from './errors.js';
+import { EventKind, MAX_BATCH, PROTOCOL_VERSION, fromWireError, toWireError, type EventItem, type PublishItem, type Result, type SessionApi, type WireError, type WireMessage } from './protocol.js';
 
 /** What a worker can host: any bus with the whole contract (a MemoryBus, a NatsBus …). */
 export type HostedBus = Publisher & Subscriber & Requester & Responder;
@@ -16,6 +18,18 @@ interface Ask {
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
+
+/** What the worker dropped from its tabs, shared by every session of one host. */
+export interface Tally {
+  malformed: number;
+  forged: number;
+}
+
+/** Reply subjects of requests delivered to a tab that it may still answer by publishing (the newest ones). */
+const MAX_OPEN_REPLIES = 4096;
+/** Where isoflux and NATS put reply subjects: a tab may publish there only to answer what it was sent. */
+const INBOX = '_INBOX.';
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
 const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = (error: unknown): Result<never> => ({ ok: false, error: toWireError(error) });
@@ -32,12 +46,18 @@ export class Session {
   readonly #requests = new Map<number, AbortController>();
   readonly #asks = new Map<number, Ask>();
   readonly #onClosed: () => void;
+  readonly #tally: Tally;
+  readonly #guardReplies: boolean;
+  /** Reply subjects this tab was handed (in delivered messages) and has not answered yet. */
+  readonly #replies = new Set<string>();
   #outbox: EventItem[] = [];
   #nextAsk = 0;
   #closed = false;
 
-  constructor(bus: HostedBus, host: string, rpc: MessagePort, events: MessagePort, answerTimeoutMs: number, onClosed: () => void) {
+  constructor(bus: HostedBus, host: string, rpc: MessagePort, events: MessagePort, answerTimeoutMs: number, onClosed: () => void, tally: Tally = { malformed: 0, forged: 0 }, guardReplies = true) {
     this.#bus = bus;
+    this.#tally = tally;
+    this.#guardReplies = guardReplies;
     this.#rpc = rpc;
     this.#events = events;
     this.#answerTimeoutMs = answerTimeoutMs;
@@ -45,18 +65,36 @@ export class Session {
     this.api = {
       hello: (version) =>
         version === PROTOCOL_VERSION ? ok({ host }) : fail(new IsofluxError('unsupported', `The tab speaks worker protocol ${version}, the worker ${PROTOCOL_VERSION}: serve both from the same build.`)),
-      publish: (items) => Promise.all(items.map(([subject, payload, headers, id]) => this.#bus.publish(subject, payload, { headers, id }).then(() => null, toWireError))),
-      subscribe: (sub, pattern, queue, respond) => this.#subscribe(sub, pattern, queue, respond),
+      publish: (items) => {
+        if (!Array.isArray(items) || items.length > MAX_BATCH) return this.#malformed(`publish items are not an array of at most ${MAX_BATCH}`, []);
+        const results: Array<Promise<WireError | null>> = [];
+        for (let i = 0; i < items.length; i++) results.push(this.#publish(items[i] as PublishItem));
+        return Promise.all(results);
+      },
+      subscribe: (sub, pattern, queue, respond) => {
+        if (!Number.isSafeInteger(sub) || typeof pattern !== 'string' || (queue !== undefined && typeof queue !== 'string') || typeof respond !== 'boolean') return this.#malformed('subscribe arguments are malformed');
+        if (this.#subscriptions.has(sub)) return this.#malformed('subscribe reuses a subscription id');
+        return this.#subscribe(sub, pattern, queue, respond);
+      },
       unsubscribe: async (sub) => {
         const subscription = this.#subscriptions.get(sub);
         this.#subscriptions.delete(sub);
         await subscription?.unsubscribe();
       },
-      request: (call, subject, payload, headers, id, timeoutMs) => this.#request(call, subject, payload, headers, id, timeoutMs),
+      request: (call, subject, payload, headers, id, timeoutMs) => {
+        const valid = Number.isSafeInteger(call) && !this.#requests.has(call) && typeof subject === 'string' && (headers === undefined || isHeaders(headers)) && (id === undefined || typeof id === 'string');
+        if (!valid || typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) return this.#malformed('request arguments are malformed');
+        return this.#request(call, subject, payload, headers, id, timeoutMs);
+      },
       cancel: (call) => this.#requests.get(call)?.abort(),
       answer: (call, result) => {
         const ask = this.#asks.get(call);
         if (ask === undefined) return;
+        const problem = checkResult(result);
+        if (problem !== undefined) {
+          this.#tally.malformed++;
+          return ask.reject(new WorkerProtocolError('the tab', problem));
+        }
         if (result.ok) ask.resolve(result.value);
         else ask.reject(fromWireError(result.error));
       },
@@ -69,6 +107,37 @@ export class Session {
     return this.#subscriptions.size;
   }
 
+  /** Counts a malformed call and answers it with a typed error (or `answer`, where the method has no error result). */
+  #malformed(detail: string): Promise<Result<never>>;
+  #malformed<T>(detail: string, answer: T): Promise<T>;
+  #malformed(detail: string, answer?: unknown): Promise<unknown> {
+    this.#tally.malformed++;
+    return Promise.resolve(answer ?? fail(new WorkerProtocolError('the tab', detail)));
+  }
+
+  #publish(item: PublishItem): Promise<WireError | null> {
+    const problem = checkPublishItem(item);
+    if (problem !== undefined) {
+      this.#tally.malformed++;
+      return Promise.resolve(toWireError(new InvalidArgumentError(`Malformed publish from the tab: ${problem}`)));
+    }
+    const [subject, payload, headers, id] = item;
+    if (this.#guardReplies && subject.startsWith(INBOX) && !this.#replies.delete(subject)) {
+      this.#tally.forged++;
+      return Promise.resolve(toWireError(new ForgedReplyError(subject)));
+    }
+    return this.#bus.publish(subject, payload, { headers, id }).then(() => null, toWireError);
+  }
+
+  /** The wire form of a message handed to this tab; its reply subject becomes one the tab may publish to. */
+  #handOver(m: Message<unknown>): WireMessage {
+    if (m.replyTo !== undefined && this.#guardReplies) {
+      if (this.#replies.size >= MAX_OPEN_REPLIES) this.#replies.delete(this.#replies.values().next().value as string);
+      this.#replies.add(m.replyTo);
+    }
+    return toWire(m);
+  }
+
   async #subscribe(sub: number, pattern: string, queue: string | undefined, respond: boolean): Promise<Result<void>> {
     if (this.#closed) return fail(new IsofluxError('closed', 'The worker session is closed; connect again.'));
     let subscription: Subscription<unknown>;
@@ -77,14 +146,14 @@ export class Session {
       const options = { queue, onError: () => undefined };
       subscription = respond
         ? this.#bus.respond(pattern, (m: Message<unknown>) => this.#ask(sub, m), options)
-        : this.#bus.subscribe(pattern, (m: Message<unknown>) => this.#push([0, sub, toWire(m)]), options);
+        : this.#bus.subscribe(pattern, (m: Message<unknown>) => this.#push([EventKind.Deliver, sub, this.#handOver(m)]), options);
     } catch (error) {
       return fail(error);
     }
     this.#subscriptions.set(sub, subscription);
     void subscription.closed.then((reason) => {
       // Ended by the worker's side (the bus closed, a slow consumer …), not by the tab: tell the tab.
-      if (this.#subscriptions.delete(sub)) this.#push([2, sub, reason === undefined ? null : toWireError(reason)]);
+      if (this.#subscriptions.delete(sub)) this.#push([EventKind.Ended, sub, reason === undefined ? null : toWireError(reason)]);
     });
     try {
       await subscription.ready;
@@ -117,7 +186,7 @@ export class Session {
         then();
       };
       this.#asks.set(call, { resolve: (v) => settle(() => resolve(v)), reject: (e) => settle(() => reject(e)) });
-      this.#push([1, sub, call, toWire(message)]);
+      this.#push([EventKind.Ask, sub, call, toWire(message)]);
     });
   }
 
@@ -130,6 +199,15 @@ export class Session {
     const items = this.#outbox;
     this.#outbox = [];
     if (this.#closed || items.length === 0) return;
+    if (items.length > MAX_BATCH) {
+      // A tab drops bigger frames: post the burst in slices.
+      for (let i = 0; i < items.length; i += MAX_BATCH) this.#post(items.slice(i, i + MAX_BATCH));
+      return;
+    }
+    this.#post(items);
+  };
+
+  #post(items: EventItem[]): void {
     try {
       this.#events.postMessage(items);
     } catch {
@@ -138,12 +216,12 @@ export class Session {
         try {
           this.#events.postMessage([item]);
         } catch (error) {
-          this.#events.postMessage([[3, item[1], toWireError(error)] satisfies EventItem]);
-          if (item[0] === 1) this.#asks.get(item[2])?.reject(error);
+          this.#events.postMessage([[EventKind.Undeliverable, item[1], toWireError(error)] satisfies EventItem]);
+          if (item[0] === EventKind.Ask) this.#asks.get(item[2])?.reject(error);
         }
       }
     }
-  };
+  }
 
   /** Releases everything the tab opened; `closeRpc` false when the tab itself asked (it still awaits the answer). Idempotent. */
   async close(closeRpc = true): Promise<void> {
