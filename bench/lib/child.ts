@@ -6,7 +6,7 @@
  * @module
  */
 import { measureScenario, type MeasureOptions } from './measure.js';
-import { BenchUnavailableError, type BenchGroup, type ScenarioResult } from './types.js';
+import { BenchUnavailableError, isQuick, type BenchGroup, type ScenarioResult } from './types.js';
 
 /** The prefix of the one machine-readable line a child prints. */
 export const RESULT_MARKER = '@@bench-result ';
@@ -17,7 +17,10 @@ function cpuNow(): number {
   return (user + system) / 1000;
 }
 
-const DEFAULTS: MeasureOptions = { rounds: 5, warmupMs: 300, sliceMs: 150, batchMs: 15, stallMs: 30_000, cpuNow };
+/** A full run: 6 paired rounds (each order of two contestants 3 times), ≥ 10,000 latency samples, 100k subscriptions. */
+const FULL: MeasureOptions = { rounds: 6, warmupMs: 300, sliceMs: 150, batchMs: 15, stallMs: 30_000, samples: 10_000, subscriptions: 100_000, cpuNow };
+/** `BENCH_QUICK=1` (or `npm run bench -- --quick`): a smoke run that proves every path works; not figures to publish. */
+const QUICK: MeasureOptions = { rounds: 4, warmupMs: 100, sliceMs: 40, batchMs: 10, stallMs: 30_000, samples: 800, subscriptions: 10_000, cpuNow };
 
 function flag(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -51,19 +54,39 @@ async function runScenario(group: BenchGroup, name: string, args: readonly strin
   // --wall-clock: time every scenario in real time, to compare with the CPU-time figures
   const scenario = args.includes('--wall-clock') ? { ...chosen, clock: 'wall' as const } : chosen;
   if (scenario.contestants.length === 0) throw new Error(`--contestants ${only?.join(',')} matches none of ${found.contestants.map((c) => c.name).join(', ')}`);
+  const defaults = isQuick() ? QUICK : FULL;
   const options: MeasureOptions = {
-    rounds: Math.round(numberFlag(args, '--rounds', DEFAULTS.rounds)),
-    warmupMs: numberFlag(args, '--warmup-ms', DEFAULTS.warmupMs),
-    sliceMs: numberFlag(args, '--slice-ms', DEFAULTS.sliceMs),
-    batchMs: numberFlag(args, '--batch-ms', DEFAULTS.batchMs),
-    stallMs: numberFlag(args, '--stall-ms', DEFAULTS.stallMs),
+    rounds: Math.round(numberFlag(args, '--rounds', defaults.rounds)),
+    warmupMs: numberFlag(args, '--warmup-ms', defaults.warmupMs),
+    sliceMs: numberFlag(args, '--slice-ms', defaults.sliceMs),
+    batchMs: numberFlag(args, '--batch-ms', defaults.batchMs),
+    stallMs: numberFlag(args, '--stall-ms', defaults.stallMs),
+    samples: Math.round(numberFlag(args, '--samples', defaults.samples)),
+    subscriptions: Math.round(numberFlag(args, '--subscriptions', scenario.subscriptions === undefined ? defaults.subscriptions : isQuick() ? scenario.subscriptions / 10 : scenario.subscriptions)),
     cpuNow,
   };
+  const measure = scenario.measure ?? 'throughput';
+  const settings: Record<string, number> =
+    measure === 'throughput'
+      ? { rounds: options.rounds, warmupMs: options.warmupMs, sliceMs: options.sliceMs, batchMs: options.batchMs }
+      : measure === 'latency'
+        ? { rounds: options.rounds, samples: Math.ceil(options.samples / options.rounds) * options.rounds }
+        : { rounds: options.rounds, subscriptions: options.subscriptions };
   await group.check?.();
   await group.setup?.();
   try {
     const contestants = await measureScenario(scenario, options, (line) => process.stderr.write(`${line}\n`));
-    return { name: scenario.name, unit: scenario.unit, clock: scenario.clock ?? 'wall', description: scenario.description, contestants, targets: scenario.targets ?? [] };
+    return {
+      name: scenario.name,
+      unit: scenario.unit,
+      clock: scenario.clock ?? 'wall',
+      measure,
+      description: scenario.description,
+      notMeasured: scenario.notMeasured,
+      contestants,
+      ...(scenario.target === undefined ? {} : { target: scenario.target }),
+      settings,
+    };
   } finally {
     await group.teardown?.();
   }
@@ -81,7 +104,7 @@ export async function main(group: BenchGroup, args: readonly string[] = process.
       return emit({ group: group.name, ok: true }, 0);
     }
     const name = flag(args, '--scenario');
-    if (name === undefined) throw new Error('usage: node <bundle> --list | --check | --scenario <name> [--rounds n] [--warmup-ms n] [--slice-ms n] [--batch-ms n] [--contestants a,b] [--wall-clock]');
+    if (name === undefined) throw new Error('usage: node <bundle> --list | --check | --scenario <name> [--rounds n] [--warmup-ms n] [--slice-ms n] [--batch-ms n] [--samples n] [--subscriptions n] [--contestants a,b] [--wall-clock] (BENCH_QUICK=1: smoke sizes)');
     emit({ result: await runScenario(group, name, args) }, 0);
   } catch (error) {
     emit({ error: describeError(error) }, 1);

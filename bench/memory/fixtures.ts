@@ -1,6 +1,7 @@
 /**
- * What every memory scenario's contestants share: the payload shape, the subject universe of
- * `memory/wildcard-1k`, and the NATS-syntax matcher that peers without wildcards use as their equivalent.
+ * What every memory scenario's contestants share: the payload shape, the subject universes of the wildcard
+ * scenarios, the RegExp a user of an emitter without wildcards writes for a NATS pattern, and an
+ * independent matcher the expected delivery counts are computed with (so those counts also check isoflux).
  * @module
  */
 
@@ -18,7 +19,7 @@ export const DEFAULT_PROTECTION: PayloadProtection = 'freeze';
 export function isofluxIdentity(payload: PayloadProtection, note: string): Pick<Contestant, 'name' | 'role' | 'note'> {
   return payload === DEFAULT_PROTECTION
     ? { name: 'isoflux', role: 'isoflux', note: `createMemoryBus() with its defaults (payload: '${payload}'); handlers get the full Message envelope. ${note}` }
-    : { name: `isoflux (payload: ${payload})`, role: 'variant' };
+    : { name: `isoflux (payload: ${payload})`, role: 'variant', note: `createMemoryBus({ payload: '${payload}' }): no payload protection. ${note}` };
 }
 
 /** Subjects `s.<domain>.<entity>`: 10 × 100 = 1,000 distinct literal subjects, one exact subscription each. */
@@ -36,9 +37,20 @@ export function toAmqp(pattern: string): string {
 }
 
 /**
- * A NATS pattern compiled into a predicate that does not split the subject: what a careful user of an
- * emitter without wildcards would write. Independent of isoflux's own matcher, so the expected delivery
- * counts it yields also check isoflux.
+ * The RegExp a user of mitt or EventEmitter3 writes for a NATS pattern: `*` is one token, `>` the rest,
+ * anchored at both ends. Tested against each published subject in a catch-all listener.
+ */
+export function toRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split('.')
+    .map((t) => (t === '*' ? '[^.]+' : t === '>' ? '.+' : t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('\\.');
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * A NATS pattern compiled into a predicate, written independently of isoflux's matcher: the expected
+ * delivery counts come from it, so they check isoflux as much as the peers.
  */
 export function compileMatcher(pattern: string): (subject: string) => boolean {
   const tokens = pattern.split('.');
@@ -57,37 +69,61 @@ export function compileMatcher(pattern: string): (subject: string) => boolean {
   };
 }
 
-const MATCHERS = WILDCARDS.map(compileMatcher);
-
-/** Handlers one message to `subject` reaches: its exact subscription plus the matching wildcards. */
-function fanoutOf(subject: string): number {
-  let n = 1;
-  for (const match of MATCHERS) if (match(subject)) n++;
-  return n;
-}
-
-/** Length of the pre-generated publish sequence (a power of two, indexed with a mask). */
-export const PUBLISH_LIST_SIZE = 4096;
-
-/** The subjects published to, in order: drawn from {@link SUBJECTS} by a seeded generator, so every run and contestant sees the same sequence. */
-export const PUBLISH_LIST: readonly string[] = (() => {
-  let state = 0x9e3779b9;
-  const list: string[] = [];
-  for (let i = 0; i < PUBLISH_LIST_SIZE; i++) {
-    // xorshift32: deterministic and cheap; quality is beside the point
+/** A seeded xorshift32 generator: every run and every contestant sees the same sequence. */
+function xorshift(seed: number): () => number {
+  let state = seed;
+  return () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
-    list.push(SUBJECTS[(state >>> 0) % SUBJECTS.length] as string);
+    return state >>> 0;
+  };
+}
+
+/** The subjects a wildcard scenario publishes to, in order, and the deliveries that causes. */
+export interface PublishPlan {
+  /** Distinct subjects in the plan. */
+  readonly distinct: number;
+  /** The cycled publish sequence (pre-built strings, as subjects arriving from elsewhere in an app). */
+  readonly list: readonly string[];
+  /** Deliveries after publishing the first `ops` entries of the cycled list. */
+  deliveries(ops: number): number;
+}
+
+const MATCHERS = WILDCARDS.map(compileMatcher);
+const EXACT = new Set(SUBJECTS);
+
+function plan(list: string[], distinct: number): PublishPlan {
+  const prefix: number[] = [0];
+  for (const subject of list) {
+    let n = EXACT.has(subject) ? 1 : 0;
+    for (const match of MATCHERS) if (match(subject)) n++;
+    prefix.push((prefix[prefix.length - 1] as number) + n);
   }
-  return list;
+  const cycle = prefix[list.length] as number;
+  return { distinct, list, deliveries: (ops) => Math.floor(ops / list.length) * cycle + (prefix[ops % list.length] as number) };
+}
+
+/**
+ * Cache-friendly: 4,096 draws from the 1,000 subscribed subjects. A bus that caches per-subject match
+ * results hits its cache on almost every publish.
+ */
+export const PLAN_1K: PublishPlan = (() => {
+  const next = xorshift(0x9e3779b9);
+  return plan(Array.from({ length: 4096 }, () => SUBJECTS[next() % SUBJECTS.length] as string), SUBJECTS.length);
 })();
 
-const prefixDeliveries: number[] = [0];
-for (const subject of PUBLISH_LIST) prefixDeliveries.push((prefixDeliveries[prefixDeliveries.length - 1] as number) + fanoutOf(subject));
-
-/** Deliveries after publishing the first `ops` entries of the (cycled) publish list. */
-export function wildcardDeliveries(ops: number): number {
-  const cycle = prefixDeliveries[PUBLISH_LIST_SIZE] as number;
-  return Math.floor(ops / PUBLISH_LIST_SIZE) * cycle + (prefixDeliveries[ops % PUBLISH_LIST_SIZE] as number);
-}
+/**
+ * Cache-hostile twin: the same subscriptions, but the publishes cycle through 50,000 distinct subjects
+ * `s.<0..49>.<0..999>` in a seeded shuffled order (each once per cycle), as with subjects carrying an
+ * entity id. 2% of them also have an exact subscription; every one reaches `s.>`.
+ */
+export const PLAN_50K: PublishPlan = (() => {
+  const all = Array.from({ length: 50_000 }, (_, i) => `s.${Math.floor(i / 1000)}.${i % 1000}`);
+  const next = xorshift(0x1b873593);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = next() % (i + 1);
+    [all[i], all[j]] = [all[j] as string, all[i] as string];
+  }
+  return plan(all, all.length);
+})();

@@ -8,7 +8,7 @@ import { BroadcastChannel as NpmBroadcastChannel } from 'broadcast-channel';
 import { createBroadcastBus } from '../../src/broadcast/index.js';
 
 /** Which library carries the data. */
-export type Kind = 'isoflux' | 'raw' | 'npm';
+export type Kind = 'isoflux' | 'raw' | 'batched' | 'npm';
 
 /** A data channel as both roles use it. */
 interface DataPath {
@@ -35,6 +35,29 @@ function open(kind: Kind, name: string): DataPath {
       send: (p) => void channel.postMessage(p),
       onReceive: async (handler) => {
         channel.onmessage = handler;
+      },
+    };
+  }
+  if (kind === 'batched') {
+    // What a user writes once one postMessage per message is the bottleneck: the messages of one microtask
+    // coalesced into one postMessage of an array; the receiver iterates it.
+    const channel = new BroadcastChannel(name);
+    let pending: Array<{ n: number; t: number }> | undefined;
+    return {
+      send: (p) => {
+        if (pending === undefined) {
+          const batch: Array<{ n: number; t: number }> = (pending = []);
+          queueMicrotask(() => {
+            pending = undefined;
+            channel.postMessage(batch);
+          });
+        }
+        pending.push(p);
+      },
+      onReceive: async (handler) => {
+        channel.onmessage = (e: MessageEvent<Array<{ n: number; t: number }>>) => {
+          for (const p of e.data) handler(p);
+        };
       },
     };
   }

@@ -113,8 +113,9 @@ const process8: Scenario = {
   clock: 'cpu',
   description: `${IN_FLIGHT} async handlers in flight over one memory-bus subscription (buffer ${BUFFER}, block); handler n awaits n % 4 event-loop turns; msg/s = messages handled per CPU second`,
   expectedDeliveries: (ops) => ops,
+  notMeasured: 'handlers that wait on real I/O (see process-8-latency), errors and retries inside process(), other concurrency limits than 8.',
   contestants: [isoflux('turns'), promiseAllBatches('turns')],
-  targets: [{ peer: 'Promise.all batches', minRatio: 1.0 }],
+  target: { text: '≥ 1.0x hand-written Promise.all batches (issue 2)', conditions: [{ peer: 'Promise.all batches', minRatio: 1 }] },
 };
 
 /** The same with I/O latency: here a sliding window beats batches, which wait for their slowest member. */
@@ -123,8 +124,9 @@ const process8Latency: Scenario = {
   unit: 'msg/s',
   description: `as streams/process-8, but handler n waits a timer of n % 4 ms (I/O latency); msg/s = messages handled per wall-clock second`,
   expectedDeliveries: (ops) => ops,
+  notMeasured: 'CPU cost (see process-8); timer granularity of Node (1 ms) shapes the figure as much as either contestant.',
   contestants: [isoflux('timers'), promiseAllBatches('timers')],
-  targets: [{ peer: 'Promise.all batches', minRatio: 1.0 }],
+  target: { text: '≥ 1.0x hand-written Promise.all batches (issue 2)', conditions: [{ peer: 'Promise.all batches', minRatio: 1 }] },
 };
 
 const group: BenchGroup = {

@@ -2,7 +2,7 @@
  * @module The telemetry group: what `isoflux/otel` costs on the memory bus's hot path (one literal subject,
  * one synchronous subscriber, fire-and-forget publishes), against the same bus without telemetry.
  * - `telemetry/overhead-noop`: `createOtelTelemetry()` with no OpenTelemetry SDK registered (the state of
- *   every app that installs isoflux/otel but has not set up tracing): target ≥ 0.9 of the bare bus.
+ *   every app that installs isoflux/otel but has not set up tracing): target ≤ 5% overhead (≥ 0.95x the bare bus).
  * - `telemetry/overhead-sdk`: the real SDK, every message sampled (a producer and a consumer span, W3C
  *   trace context in the headers, counters and histograms), spans exported to an in-memory exporter.
  *   This measures the price of full tracing; no target, the ratio is reported as measured.
@@ -64,7 +64,8 @@ const noop: Scenario = {
     },
     withoutTelemetry,
   ],
-  targets: [{ peer: 'no-telemetry', minRatio: 0.9 }],
+  notMeasured: 'other transports (the memory bus stands for all: the check is the same telemetry.enabled() call), an SDK that is registered (see overhead-sdk).',
+  target: { text: 'telemetry with no SDK: ≤ 5% overhead', conditions: [{ peer: 'no-telemetry', minRatio: 0.95 }] },
 };
 
 const sdk: Scenario = {
@@ -72,6 +73,7 @@ const sdk: Scenario = {
   unit: 'msg/s',
   clock: 'cpu',
   description: 'as overhead-noop, with the real OpenTelemetry SDK sampling every message (producer + consumer span, traceparent header, metrics)',
+  notMeasured: 'exporting over the network (spans go to an in-memory exporter), sampling below 100%, batch span processors.',
   expectedDeliveries: (ops) => ops,
   contestants: [
     {
