@@ -10,7 +10,7 @@ import { keepRouting, prepareRouting } from './transport-router.js';
 const JITTER = 100;
 const JITTER_TLS = 1000;
 
-/** Options of {@link connectNats}: every nats-core `wsconnect` option except `servers`, which is the URL. */
+/** Options of {@link connectNats}: every nats-core `wsconnect` option except `servers`, which is the first argument. */
 export type ConnectNatsOptions = Omit<WsConnectionOptions, 'servers'>;
 
 /** Throws {@link WebSocketUnavailableError} when the runtime has no `globalThis.WebSocket`. */
@@ -19,8 +19,10 @@ export function assertWebSocket(): void {
 }
 
 /**
- * Connects to NATS over WebSocket (`ws://` or `wss://`). Fails fast with `unsupported` when the runtime has
- * no WebSocket (Node 20), and with `connection_failed` when the server cannot be reached.
+ * Connects to NATS over WebSocket (`ws://` or `wss://`): one URL, or a cluster's list (nats-core tries them in
+ * random order, unless `noRandomize`, and moves to another on a disconnect). Fails fast with `unsupported` when
+ * the runtime has no WebSocket (Node 20), and with `connection_failed` (naming every URL) when no server can be
+ * reached.
  *
  * Defaults differ from nats-core's on purpose:
  * - `maxReconnectAttempts: -1` (never give up). nats-core's default gives up after 10 attempts (about 20 s),
@@ -37,10 +39,13 @@ export function assertWebSocket(): void {
  * The caller owns the returned connection: close it with `nc.close()` (or `nc.drain()`) when done; the buses
  * built on it never close it.
  */
-export async function connectNats(url: string, options: ConnectNatsOptions = {}): Promise<NatsConnection> {
+export async function connectNats(servers: string | readonly string[], options: ConnectNatsOptions = {}): Promise<NatsConnection> {
   assertWebSocket();
-  const merged = { maxReconnectAttempts: -1, reconnectTimeWait: 1000, ...options, servers: url, resolve: false };
-  const delay = merged.reconnectDelayHandler ?? defaultDelay(merged, url);
+  const list = typeof servers === 'string' ? [servers] : [...servers];
+  const url = list.join(', ');
+  // one URL stays a string: nats-core then treats it exactly as before (no server list to shuffle)
+  const merged = { maxReconnectAttempts: -1, reconnectTimeWait: 1000, ...options, servers: list.length === 1 ? (list[0] as string) : list, resolve: false };
+  const delay = merged.reconnectDelayHandler ?? defaultDelay(merged, list[0] ?? '');
   const finishRouting = prepareRouting();
   let connecting: Promise<NatsConnection>;
   try {

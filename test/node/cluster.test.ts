@@ -38,12 +38,14 @@ afterAll(async () => {
 const opened: NatsConnection[] = [];
 
 /**
- * A client that starts on `node` and knows the others from the server's INFO (`connect_urls`).
+ * A client given the whole server list, `node` first (`noRandomize`), so it starts on `node` and can move to
+ * the others even before the server's INFO (`connect_urls`) told it about them.
  * `reconnectTimeWait: 100`: nats-core waits out the rest of `reconnectTimeWait` before redialling a server it
  * connected to less than that long ago, and a test's connections are young (a long-lived one redials at once).
  */
 async function connectTo(node: ClusterNode): Promise<NatsConnection> {
-  const nc = await connectNats(node.wsUrl, { reconnectTimeWait: 100, name: `cluster-test-${opened.length}` });
+  const servers = [node.wsUrl, ...cluster.wsUrls.filter((url) => url !== node.wsUrl)];
+  const nc = await connectNats(servers, { reconnectTimeWait: 100, noRandomize: true, name: `cluster-test-${opened.length}` });
   opened.push(nc);
   return nc;
 }

@@ -29,8 +29,8 @@ function statusLog(nc: NatsConnection): { seen: Status['type'][]; waitFor(type: 
 }
 
 const opened: NatsConnection[] = [];
-async function open(url: string): Promise<NatsConnection> {
-  const nc = await connectNats(url, { reconnectTimeWait: 100, reconnectJitter: 0 });
+async function open(url: string | string[]): Promise<NatsConnection> {
+  const nc = await connectNats(url, { reconnectTimeWait: 100, reconnectJitter: 0, noRandomize: true });
   opened.push(nc);
   return nc;
 }
@@ -68,6 +68,19 @@ describe('with a private server', () => {
   });
   afterAll(async () => {
     await server.dispose();
+  });
+
+  it('takes a list of servers: a dead first one is skipped; when all are dead the error names every URL', async () => {
+    const dead = `ws://127.0.0.1:${await freePort()}`;
+    const nc = await open([dead, server.wsUrl as string]);
+    const bus = createNatsBus(nc);
+    const inbox = new Inbox();
+    await bus.subscribe('list.ok', inbox.push).ready;
+    await bus.publish('list.ok', 1);
+    await inbox.waitFor(1);
+    const dead2 = `ws://127.0.0.1:${await freePort()}`;
+    const error = await connectNats([dead, dead2], { noRandomize: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'connection_failed', url: `${dead}, ${dead2}` });
   });
 
   it('counts headers against max_payload: an exact fit is delivered, one byte more is payload_too_large', async () => {
