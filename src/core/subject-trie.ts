@@ -29,6 +29,12 @@ function slotDelete<V>(slot: Slot<V>, value: V): Slot<V> | typeof MISSING {
   return slot.one === value ? undefined : MISSING;
 }
 
+function slotPush<V>(slot: Slot<V>, out: V[]): void {
+  if (slot === undefined) return;
+  if (slot instanceof Set) for (const v of slot) out.push(v);
+  else out.push(slot.one);
+}
+
 function slotCollect<V>(slot: Slot<V>, found: Set<V>): void {
   if (slot === undefined) return;
   if (slot instanceof Set) for (const v of slot) found.add(v);
@@ -51,6 +57,9 @@ class TrieNode<V> {
 /** Maximum cached subjects; the cache is cleared when full, so memory stays bounded whatever the traffic. */
 const CACHE_LIMIT = 4096;
 
+/** Subjects up to this many tokens are walked recursively (far below any stack limit); deeper ones iteratively. */
+const RECURSION_LIMIT = 256;
+
 /**
  * Maps subject patterns to values; `match(subject)` returns every value whose pattern matches.
  * Results are cached per subject (bounded, invalidated on every change) and must not be mutated.
@@ -58,6 +67,9 @@ const CACHE_LIMIT = 4096;
 export class SubjectTrie<V> {
   readonly #root = new TrieNode<V>();
   #cache = new Map<string, readonly V[]>();
+  #hits = 0;
+  /** Matches left before caching is tried again (see #remember). */
+  #paused = 0;
   #size = 0;
 
   /** Number of (pattern, value) entries. */
@@ -129,33 +141,77 @@ export class SubjectTrie<V> {
 
   /** The cached match for `subject`, if it was matched since the last change. */
   cached(subject: string): readonly V[] | undefined {
-    return this.#cache.get(subject);
+    const hit = this.#cache.get(subject);
+    if (hit !== undefined) this.#hits++;
+    return hit;
   }
 
   /** Every value whose pattern matches the literal `subject`, each once. Do not mutate the result. */
   match(subject: string): readonly V[] {
     const cached = this.#cache.get(subject);
     if (cached !== undefined) return cached;
-    const found = new Set<V>();
-    this.#collect(this.#root, subject.split('.'), found);
-    const result = Array.from(found);
-    if (this.#cache.size >= CACHE_LIMIT) this.#cache = new Map();
-    this.#cache.set(subject, result);
+    const tokens = subject.split('.');
+    let result: V[] = [];
+    if (tokens.length <= RECURSION_LIMIT) this.#walk(this.#root, tokens, 0, result);
+    else this.#collect(this.#root, tokens, result);
+    // a value reached by two patterns (one peer, many patterns) is listed once
+    if (result.length > 1) result = Array.from(new Set(result));
+    this.#remember(subject, result);
     return result;
   }
 
+  /**
+   * Caches `result` unless the cache is not paying: when it filled up with fewer hits than a quarter of its
+   * size (a stream of ever-new subjects), caching pauses for a while, so a cache-hostile load costs no cache
+   * inserts and clears; then it tries again.
+   */
+  #remember(subject: string, result: readonly V[]): void {
+    if (this.#paused > 0) {
+      this.#paused--;
+      return;
+    }
+    if (this.#cache.size >= CACHE_LIMIT) {
+      if (this.#hits < CACHE_LIMIT / 4) this.#paused = CACHE_LIMIT * 8;
+      this.#cache = new Map();
+      this.#hits = 0;
+      if (this.#paused > 0) return;
+    }
+    this.#cache.set(subject, result);
+  }
+
+  /**
+   * The common walk: follows the exact child down, branching (recursion) only where a `*` child exists too,
+   * exact first. Bounded by {@link RECURSION_LIMIT} tokens; deeper subjects take the iterative walk.
+   */
+  #walk(start: TrieNode<V>, tokens: string[], from: number, out: V[]): void {
+    let node = start;
+    for (let i = from; ; i++) {
+      if (i === tokens.length) return slotPush(node.values, out);
+      slotPush(node.tail, out);
+      const exact = node.children?.get(tokens[i] as string);
+      const star = node.star;
+      if (star === undefined) {
+        if (exact === undefined) return;
+        node = exact;
+      } else {
+        if (exact !== undefined) this.#walk(exact, tokens, i + 1, out);
+        node = star;
+      }
+    }
+  }
+
   /** Walks the trie without recursion (explicit stack), so a subject of any depth cannot overflow the call stack. */
-  #collect(root: TrieNode<V>, tokens: string[], found: Set<V>): void {
+  #collect(root: TrieNode<V>, tokens: string[], found: V[]): void {
     const nodes: TrieNode<V>[] = [root];
     const depths: number[] = [0];
     while (nodes.length > 0) {
       const node = nodes.pop() as TrieNode<V>;
       const index = depths.pop() as number;
       if (index === tokens.length) {
-        slotCollect(node.values, found);
+        slotPush(node.values, found);
         continue;
       }
-      slotCollect(node.tail, found);
+      slotPush(node.tail, found);
       // star first, so exact (popped first) is walked first: the same order as a recursive walk
       if (node.star !== undefined) {
         nodes.push(node.star);

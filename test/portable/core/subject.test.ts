@@ -84,7 +84,23 @@ describe('SubjectTrie', () => {
     trie.insert('>', 1);
     for (let i = 0; i < 10_000; i++) expect(trie.match(`s.${i}`)).toEqual([1]);
     expect(trie.cached('s.0')).toBeUndefined();
-    expect(trie.cached('s.9999')).toEqual([1]);
+  });
+
+  it('pauses caching under a stream of ever-new subjects, caches again once subjects repeat', () => {
+    const trie = new SubjectTrie<number>();
+    trie.insert('s.*', 1);
+    // a repeating load is cached
+    for (let i = 0; i < 100; i++) trie.match(`s.${i % 10}`);
+    expect(trie.cached('s.3')).toEqual([1]);
+    // 4,096 new subjects with no hits fill the cache: caching pauses, nothing is remembered
+    for (let i = 0; i < 10_000; i++) expect(trie.match(`s.new${i}`)).toEqual([1]);
+    expect(trie.cached('s.new9999')).toBeUndefined();
+    expect(trie.cached('s.3')).toBeUndefined();
+    // after the pause, repeating subjects are cached again
+    for (let i = 0; i < 40_000; i++) trie.match(`s.${i % 10}`);
+    expect(trie.cached('s.3')).toEqual([1]);
+    // and matching stays right throughout
+    expect(trie.match('t.1')).toEqual([]);
   });
 });
 
