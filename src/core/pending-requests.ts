@@ -4,7 +4,7 @@
  * @module
  */
 import { AbortedError, TimeoutError } from './errors.js';
-import { nextId } from './id.js';
+import { randomToken } from './random-token.js';
 import type { Message } from './message.js';
 
 type Finish = (error: Error | undefined, message?: Message<unknown>) => void;
@@ -36,7 +36,8 @@ export class PendingRequests {
   }
 
   open(subject: string, timeoutMs: number, signal: AbortSignal | undefined): OpenRequest {
-    const replyTo = this.prefix + nextId();
+    // unguessable (not a counter): a reply can only come from whoever was handed the request
+    const replyTo = this.prefix + randomToken();
     const what = `request on ${JSON.stringify(subject)}`;
     const over = new AbortController();
     let finish!: Finish;
