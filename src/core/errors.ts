@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'handler_failed'
   | 'slow_consumer'
   | 'dropped'
+  | 'forbidden'
   | 'storage_quota'
   | 'connection_failed'
   | 'unsupported';
@@ -144,6 +145,13 @@ export class HandlerError extends IsofluxError {
 export class SlowConsumerError extends IsofluxError {
   constructor(readonly pattern: string, readonly drops: number) {
     super('slow_consumer', `Subscription ${JSON.stringify(pattern)} was disconnected after ${drops} consecutive drops: raise bufferSize, speed up the handler, or choose another overflow policy.`);
+  }
+}
+
+/** The other side refused this caller (an HTTP handler's `allowedOrigins`, a server's permissions). */
+export class ForbiddenError extends IsofluxError {
+  constructor(readonly subject: string, readonly reason: string) {
+    super('forbidden', `Not allowed on ${JSON.stringify(subject)}: ${reason}. Check the caller's origin or permissions on the server side.`);
   }
 }
 

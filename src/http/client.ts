@@ -15,6 +15,7 @@ import {
   RemoteError,
   TimeoutError,
   ValidationError,
+  ForbiddenError,
 } from '../core/errors.js';
 import { nextId } from '../core/id.js';
 import type { PublishOptions, Publisher, RequestOptions, Requester } from '../core/interfaces.js';
@@ -74,6 +75,8 @@ async function errorFrom(response: Response, subject: string, url: string, codec
       if (code === 'invalid_subject') return new InvalidSubjectError(subject, `refused by ${url}: ${message}`);
       if (code === 'invalid_header') return new InvalidHeaderError(typeof body.header === 'string' ? body.header : '(unknown)', `refused by ${url}: ${message}`);
       return new DecodeError(subject, codec.name, { cause: new Error(message) });
+    case 403:
+      return new ForbiddenError(subject, `refused by ${url}: ${message}`);
     case 404:
       return new NoRespondersError(subject);
     case 408:

@@ -96,6 +96,12 @@ describe('allowedOrigins', () => {
     expect(inbox.messages).toHaveLength(3);
   });
 
+  it('the client reports a 403 as a typed forbidden error', async () => {
+    const { handler } = serve({ allowedOrigins: ['https://app.example'] });
+    const client = createHttpClient(`${ORIGIN}/events/`, { fetch: (input, init) => inProcessFetch(handler)(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin: 'https://evil.example' } }) });
+    await expect(client.publish('a', 1)).rejects.toMatchObject({ code: 'forbidden', name: 'ForbiddenError' });
+  });
+
   it('refuses entries that are not serialized origins', () => {
     for (const allowedOrigins of [['https://app.example/'], ['https://app.example/path'], ['app.example'], ['*'], [1], 'https://app.example']) {
       expect(() => createHttpHandler({ allowedOrigins: allowedOrigins as never })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
