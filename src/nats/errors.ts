@@ -41,3 +41,13 @@ export class RequestRejectedError extends IsofluxError {
     this.remoteMessage = remoteMessage;
   }
 }
+
+/**
+ * The server stopped answering: pings went unanswered (`pingInterval` × `maxPingOut`), or a wake-up check
+ * found no answer within its deadline. The connection is redialled; subscriptions come back on their own.
+ */
+export class StaleConnectionError extends IsofluxError {
+  constructor(detail = 'the server did not answer pings in time') {
+    super('timeout', `The NATS connection went stale (${detail}); reconnecting. Core publishes made until it is back are lost.`);
+  }
+}

@@ -20,8 +20,9 @@ import { checkHello, checkPublishResults, checkResult, checkWireMessage, decodeE
 import { WorkerGoneError, WorkerHandshakeError, WorkerProtocolError } from './errors.js';
 import { guardAnswers } from './guard.js';
 import { holdLock, watchLock, webLocks, type HeldLock, type LockManagerLike } from '../core/locks.js';
-import { EventKind, OPEN, PROTOCOL_VERSION, asNotSerializable, fromWireError, toWireError, type EventItem, type OpenMessage, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
+import { EventKind, OPEN, PROTOCOL_VERSION, asNotSerializable, fromWireError, toWireError, type EventItem, type HelloAnswer, type OpenMessage, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
 import { PublishBatch } from './publish-batch.js';
+import { WorkerConnection } from './connection.js';
 
 /** `messaging.system` of this transport's telemetry. */
 const SYSTEM = 'worker';
@@ -46,6 +47,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
   readonly #asks = new WeakMap<Message<unknown>, number>();
   readonly #pending = new Set<(error: Error) => void>();
   readonly #batch: PublishBatch;
+  readonly #connection = new WorkerConnection();
   #unwatch: (() => void) | undefined;
   #next = 0;
   #dead: Error | undefined;
@@ -72,7 +74,9 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
   async handshake(locks: LockManagerLike | undefined): Promise<void> {
     let host: string;
     try {
-      host = unwrap(await this.#call<Result<{ host: string }>>('hello', () => this.#remote.hello(PROTOCOL_VERSION), checkHello)).host;
+      const hello = unwrap(await this.#call<Result<HelloAnswer>>('hello', () => this.#remote.hello(PROTOCOL_VERSION), checkHello));
+      host = hello.host;
+      if (hello.connection !== undefined) this.#connection.apply(hello.connection);
     } catch (cause) {
       const error = new WorkerHandshakeError(cause instanceof TimeoutError ? 'the worker did not answer in time' : 'the worker refused', { cause });
       await this.#shutDown(error, false);
@@ -83,6 +87,16 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
 
   get isClosed(): boolean {
     return this.#dead !== undefined;
+  }
+
+  /**
+   * The state of the worker's network connection (connecting / connected / reconnecting / offline / closed,
+   * last error, round-trip time), the same in every tab: read `connection.current` or `connection.subscribe(fn)`.
+   * Needs `exposeBus(bus, { connection: watchConnection(nc) })` in the worker; without it this shows the
+   * tab's link to the worker (`connected`, then `closed` when the bus closes or the worker dies).
+   */
+  get connection(): WorkerConnection {
+    return this.#connection;
   }
 
   /** What was dropped from the worker's side; see {@link WorkerBusStats}. */
@@ -169,6 +183,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
   }
 
   #event(item: EventItem): void {
+    if (item[0] === EventKind.Connection) return this.#connection.apply(item[2]);
     const subscription = this.#subscriptions.get(item[1]);
     if (subscription === undefined) {
       // Late events for a subscription this tab ended are normal; one it never opened is made up.
@@ -251,6 +266,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     if (this.#dead) return;
     if (polite) await this.#batch.flush();
     this.#dead = reason;
+    this.#connection.end(polite ? undefined : reason);
     this.#unwatch?.();
     for (const fail of [...this.#pending]) fail(reason);
     const subscriptions = [...this.#subscriptions.values()];

@@ -51,6 +51,19 @@ export function checkWireError(value: unknown, depth = 0): string | undefined {
   return checkWireError(value['cause'], depth + 1);
 }
 
+const CONNECTION_STATES: ReadonlySet<unknown> = new Set(['connecting', 'connected', 'reconnecting', 'offline', 'closed']);
+
+/** Why `value` is not a `WireConnection`, or undefined. */
+export function checkWireConnection(value: unknown): string | undefined {
+  if (!isObject(value)) return 'connection state is not an object';
+  if (!CONNECTION_STATES.has(value['state'])) return 'connection state is not a known state';
+  const rtt = value['rttMs'];
+  if (rtt !== null && !(typeof rtt === 'number' && Number.isFinite(rtt) && rtt >= 0)) return 'connection rttMs is neither null nor a finite number ≥ 0';
+  if (typeof value['since'] !== 'number' || !Number.isFinite(value['since'])) return 'connection since is not a finite number';
+  if (!Number.isSafeInteger(value['seq'])) return 'connection seq is not an integer';
+  return value['lastError'] === null ? undefined : checkWireError(value['lastError']);
+}
+
 /** Why `value` is not a `Result`, or undefined; `checkValue` checks the value of a success. */
 export function checkResult(value: unknown, checkValue?: (value: unknown) => string | undefined): string | undefined {
   if (!isObject(value)) return 'result is not an object';
@@ -71,6 +84,8 @@ export function checkEventItem(value: unknown): string | undefined {
       return value[2] === null ? undefined : checkWireError(value[2]);
     case EventKind.Undeliverable:
       return checkWireError(value[2]);
+    case EventKind.Connection:
+      return value[1] === 0 ? checkWireConnection(value[2]) : 'connection event for a subscription';
     default:
       return `unknown event kind ${typeof value[0] === 'number' ? value[0] : typeof value[0]}`;
   }
@@ -152,7 +167,11 @@ export function checkAnswer(data: unknown): string | undefined {
 }
 
 /** Wraps a well-formed `result` check for hello. */
-export const checkHello = (value: unknown): string | undefined => checkResult(value, (v) => (isObject(v) && typeof v['host'] === 'string' && v['host'].length > 0 && v['host'].length <= MAX_CLIENT_ID ? undefined : 'hello without a host id'));
+export const checkHello = (value: unknown): string | undefined =>
+  checkResult(value, (v) => {
+    if (!isObject(v) || typeof v['host'] !== 'string' || v['host'].length === 0 || v['host'].length > MAX_CLIENT_ID) return 'hello without a host id';
+    return v['connection'] === undefined ? undefined : checkWireConnection(v['connection']);
+  });
 
 /** Checks the answer to a `publish` call of `count` items. */
 export function checkPublishResults(value: unknown, count: number): string | undefined {

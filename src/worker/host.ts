@@ -8,7 +8,8 @@ import { nextId } from '../core/id.js';
 import { holdLock, watchLock, webLocks, type LockManagerLike } from '../core/locks.js';
 import { claimsOpen, isOpenMessage } from './decode.js';
 import { guardCalls } from './guard.js';
-import { toWireError } from './protocol.js';
+import { toWireConnection, type HostedConnection } from './connection.js';
+import { toWireError, type WireConnection } from './protocol.js';
 import { Session, type HostedBus, type Tally } from './session.js';
 
 /** Where tabs reach the worker: a MessagePort, or a worker's global scope. */
@@ -37,6 +38,12 @@ export interface ExposeBusOptions {
    * a guessed inbox name. Set false only when tabs publish to inboxes they learn some other way.
    */
   guardReplies?: boolean;
+  /**
+   * The state of the network connection the bus uses, shown in every tab as `WorkerBus.connection`
+   * (connecting / connected / reconnecting / offline / closed, last error, round-trip time). Pass
+   * `watchConnection(nc)` from `isoflux/nats` (it accepts the promise of a connection still opening).
+   */
+  connection?: HostedConnection;
 }
 
 /** A bus being served. */
@@ -73,6 +80,12 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
   const tally: Tally = { malformed: 0, forged: 0 };
   const drop = (): void => void tally.malformed++;
   let closed = false;
+  let seq = 0;
+  let connection: WireConnection | undefined;
+  const unwatchConnection = options.connection?.subscribe((snapshot) => {
+    connection = toWireConnection(snapshot, ++seq);
+    for (const session of sessions) session.connectionChanged(connection);
+  });
 
   const onMessage = (event: MessageEvent): void => {
     if (closed) return;
@@ -89,7 +102,7 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
         const session = new Session(hosted, id, rpc, events, options.answerTimeoutMs ?? 30_000, () => {
           sessions.delete(session);
           unwatch?.();
-        }, tally, options.guardReplies ?? true);
+        }, tally, options.guardReplies ?? true, () => connection);
         sessions.add(session);
         expose(session.api, guardCalls(rpc, new Set(Object.keys(session.api)), drop));
         // The tab holds this lock while it lives (it took it before sending the open message).
@@ -117,6 +130,7 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
     closed = true;
     (scope as unknown as EventTarget).removeEventListener('connect', onConnect as EventListener);
     endpoint?.removeEventListener('message', onMessage);
+    unwatchConnection?.();
     await Promise.all([...sessions].map((s) => s.close()));
     hostLock?.release();
   };

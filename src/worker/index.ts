@@ -8,4 +8,5 @@ export { WorkerBus, connectWorkerBus } from './client.js';
 export type { WorkerBusOptions, WorkerBusStats, WorkerTarget } from './options.js';
 export { ForgedReplyError, WorkerGoneError, WorkerHandshakeError, WorkerProtocolError } from './errors.js';
 export type { HostedBus } from './session.js';
+export { WorkerConnection, type HostedConnection, type WorkerConnectionSnapshot, type WorkerConnectionState } from './connection.js';
 export type { LockManagerLike } from '../core/locks.js';

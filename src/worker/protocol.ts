@@ -23,7 +23,11 @@ import {
 } from '../core/errors.js';
 import type { Headers } from '../core/message.js';
 
-/** Version of this protocol; a tab and a worker from different builds refuse each other clearly. */
+/**
+ * Version of this protocol; a tab and a worker from different builds refuse each other clearly. The
+ * connection state (hello's `connection`, the `Connection` event) was added without a bump: a tab without
+ * it counts the events as malformed and works on; a worker without it sends none.
+ */
 export const PROTOCOL_VERSION = 1;
 /** Marks the open message a tab posts to the worker. */
 export const OPEN = 'isoflux/worker-open';
@@ -73,9 +77,27 @@ export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok
 /** Publish one: subject, payload, headers, id. */
 export type PublishItem = [string, unknown, Headers | undefined, string | undefined];
 
+/** The state of the network connection the worker's bus uses, as it crosses the boundary (see `WorkerBus.connection`). */
+export interface WireConnection {
+  readonly state: 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed';
+  readonly lastError: WireError | null;
+  readonly rttMs: number | null;
+  /** Epoch ms of the last state change. */
+  readonly since: number;
+  /** Increases with every change the worker sends: a tab keeps the newest (hello and events travel on different ports). */
+  readonly seq: number;
+}
+
+/** What the worker answers a tab's hello with. */
+export interface HelloAnswer {
+  readonly host: string;
+  /** The hosted connection's state now, when the worker was given one to watch (`exposeBus`'s `connection`). */
+  readonly connection?: WireConnection;
+}
+
 /** The API a worker exposes to each tab session (through comlink, on the session's private port). */
 export interface SessionApi {
-  hello(version: number): Result<{ host: string }>;
+  hello(version: number): Result<HelloAnswer>;
   /** Publishes a tick's batch; one result per item (null = accepted). */
   publish(items: PublishItem[]): Promise<Array<WireError | null>>;
   subscribe(sub: number, pattern: string, queue: string | undefined, respond: boolean): Promise<Result<void>>;
@@ -97,6 +119,8 @@ export const EventKind = {
   Ended: 2,
   /** `[Undeliverable, sub, error]`: a message that could not be posted to the tab (reported to `onError`). */
   Undeliverable: 3,
+  /** `[Connection, 0, state]`: the hosted connection's state changed (sent to every tab). */
+  Connection: 4,
 } as const;
 
 type E = typeof EventKind;
@@ -105,7 +129,8 @@ export type EventItem =
   | [E['Deliver'], number, WireMessage]
   | [E['Ask'], number, number, WireMessage]
   | [E['Ended'], number, WireError | null]
-  | [E['Undeliverable'], number, WireError];
+  | [E['Undeliverable'], number, WireError]
+  | [E['Connection'], 0, WireConnection];
 
 const DATA_CLONE = 'DataCloneError';
 

@@ -9,7 +9,7 @@ import type { Publisher, Requester, Responder, Subscriber, Subscription } from '
 import type { Message } from '../core/message.js';
 import { checkPublishItem, checkResult, isHeaders } from './decode.js';
 import { ForgedReplyError, WorkerProtocolError } from './errors.js';
-import { EventKind, MAX_BATCH, PROTOCOL_VERSION, fromWireError, toWireError, type EventItem, type PublishItem, type Result, type SessionApi, type WireError, type WireMessage } from './protocol.js';
+import { EventKind, MAX_BATCH, PROTOCOL_VERSION, fromWireError, toWireError, type EventItem, type PublishItem, type Result, type SessionApi, type WireConnection, type WireError, type WireMessage } from './protocol.js';
 
 /** What a worker can host: any bus with the whole contract (a MemoryBus, a NatsBus …). */
 export type HostedBus = Publisher & Subscriber & Requester & Responder;
@@ -54,7 +54,17 @@ export class Session {
   #nextAsk = 0;
   #closed = false;
 
-  constructor(bus: HostedBus, host: string, rpc: MessagePort, events: MessagePort, answerTimeoutMs: number, onClosed: () => void, tally: Tally = { malformed: 0, forged: 0 }, guardReplies = true) {
+  constructor(
+    bus: HostedBus,
+    host: string,
+    rpc: MessagePort,
+    events: MessagePort,
+    answerTimeoutMs: number,
+    onClosed: () => void,
+    tally: Tally = { malformed: 0, forged: 0 },
+    guardReplies = true,
+    connection: () => WireConnection | undefined = () => undefined,
+  ) {
     this.#bus = bus;
     this.#tally = tally;
     this.#guardReplies = guardReplies;
@@ -63,8 +73,10 @@ export class Session {
     this.#answerTimeoutMs = answerTimeoutMs;
     this.#onClosed = onClosed;
     this.api = {
-      hello: (version) =>
-        version === PROTOCOL_VERSION ? ok({ host }) : fail(new IsofluxError('unsupported', `The tab speaks worker protocol ${version}, the worker ${PROTOCOL_VERSION}: serve both from the same build.`)),
+      hello: (version) => {
+        const state = connection();
+        return version === PROTOCOL_VERSION ? ok(state === undefined ? { host } : { host, connection: state }) : fail(new IsofluxError('unsupported', `The tab speaks worker protocol ${version}, the worker ${PROTOCOL_VERSION}: serve both from the same build.`));
+      },
       publish: (items) => {
         if (!Array.isArray(items) || items.length > MAX_BATCH) return this.#malformed(`publish items are not an array of at most ${MAX_BATCH}`, []);
         const results: Array<Promise<WireError | null>> = [];
@@ -105,6 +117,11 @@ export class Session {
 
   get subscriptions(): number {
     return this.#subscriptions.size;
+  }
+
+  /** The hosted connection's state changed: tell the tab. */
+  connectionChanged(state: WireConnection): void {
+    this.#push([EventKind.Connection, 0, state]);
   }
 
   /** Counts a malformed call and answers it with a typed error (or `answer`, where the method has no error result). */

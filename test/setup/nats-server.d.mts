@@ -22,12 +22,19 @@ export interface NatsServer {
   start(): Promise<void>;
   /** `stop()` (if running), then `start()`. */
   restart(): Promise<void>;
+  /**
+   * Rewrites the config with `extraConfig` replaced by `extra` and sends SIGHUP (a config reload) by PID.
+   * Returns once the signal is sent; the server applies it within milliseconds (watch a client's status).
+   */
+  reload(extra: string): void;
   /** Stop and delete the temp dir. */
   dispose(): Promise<void>;
   /**
    * `http://127.0.0.1:P`: POST `/servers` starts a dedicated server (`{ id, wsUrl, tcpUrl, monitorUrl }`),
    * POST `/servers/<id>/restart` kills and restarts it (`{ restartedAt }`), POST `/servers/<id>/dispose`
-   * stops it. For runtimes that cannot spawn processes. Undefined with `control: false`.
+   * stops it, POST `/servers/<id>/proxy` puts a black-hole proxy in front of its WebSocket port
+   * (`{ proxyId, wsUrl }`; POST `/proxies/<pid>/blackhole|restore|stats|dispose`, see blackhole-proxy.mjs).
+   * For runtimes that cannot spawn processes. Undefined with `control: false`.
    */
   readonly controlUrl: string | undefined;
 }

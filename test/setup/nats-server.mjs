@@ -12,6 +12,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { startBlackholeProxy } from './blackhole-proxy.mjs';
 
 /** The exact command that fixes a missing nats-server (printed as the whole error message). */
 export const NATS_INSTALL_FIX = 'apt-get install -y nats-server';
@@ -80,12 +81,16 @@ function installExitHooks() {
  *   POST /servers                → starts one (JetStream + WebSocket): `{ id, wsUrl, tcpUrl, monitorUrl }`
  *   POST /servers/<id>/restart   → SIGKILL, then start on the same ports: `{ restartedAt }` (epoch ms)
  *   POST /servers/<id>/dispose   → stops it and removes its temp dir
+ *   POST /servers/<id>/proxy     → a black-hole proxy in front of its WebSocket port: `{ proxyId, wsUrl }`
+ *   POST /proxies/<pid>/blackhole | /restore | /stats | /dispose → see blackhole-proxy.mjs (`{ at, ...stats }`)
  * Dedicated servers, so killing one never disturbs test files running in parallel on the shared one.
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
 async function startControl() {
   /** @type {Map<string, NatsServer>} */
   const servers = new Map();
+  /** @type {Map<string, import('./blackhole-proxy.mjs').BlackholeProxy>} */
+  const proxies = new Map();
   let next = 0;
   const http = createHttpServer((req, res) => {
     const reply = (/** @type {number} */ status, /** @type {unknown} */ body) => {
@@ -93,6 +98,15 @@ async function startControl() {
       res.end(JSON.stringify(body));
     };
     const parts = (req.url ?? '').split('/').filter(Boolean);
+    if (req.method === 'POST' && parts[0] === 'proxies') {
+      const proxy = proxies.get(parts[1] ?? '');
+      if (!proxy) return reply(404, { error: `no proxy ${parts[1]}` });
+      if (parts[2] === 'blackhole') proxy.blackhole();
+      else if (parts[2] === 'restore') proxy.restore();
+      else if (parts[2] === 'dispose') return void proxy.close().then(() => (proxies.delete(parts[1] ?? ''), reply(200, {})));
+      else if (parts[2] !== 'stats') return reply(404, { error: `unknown action ${parts[2]}` });
+      return reply(200, { at: Date.now(), ...proxy.stats() });
+    }
     if (req.method !== 'POST' || parts[0] !== 'servers') return reply(404, { error: 'POST /servers, /servers/<id>/restart or /servers/<id>/dispose' });
     void (async () => {
       if (parts.length === 1) {
@@ -107,6 +121,12 @@ async function startControl() {
         await nats.kill();
         await nats.start();
         return reply(200, { restartedAt: Date.now() });
+      }
+      if (parts[2] === 'proxy') {
+        const proxy = await startBlackholeProxy(Number(new URL(/** @type {string} */ (nats.wsUrl)).port));
+        const proxyId = String(++next);
+        proxies.set(proxyId, proxy);
+        return reply(200, { proxyId, wsUrl: `ws://127.0.0.1:${proxy.port}` });
       }
       if (parts[2] === 'dispose') {
         servers.delete(parts[1] ?? '');
@@ -124,6 +144,8 @@ async function startControl() {
     async close() {
       http.closeAllConnections();
       await new Promise((resolve) => http.close(() => resolve(undefined)));
+      await Promise.all([...proxies.values()].map((p) => p.close()));
+      proxies.clear();
       await Promise.all([...servers.values()].map((s) => s.dispose()));
       servers.clear();
     },
@@ -141,14 +163,15 @@ export async function startNatsServer({ jetstream = true, websocket = true, maxP
   const dir = mkdtempSync(join(tmpdir(), 'isoflux-nats-'));
   const [tcpPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const storeDir = join(dir, 'jetstream');
-  const conf = [
+  const config = (/** @type {string} */ extra) => [
     `listen: 127.0.0.1:${tcpPort}`,
     `http: 127.0.0.1:${httpPort}`,
     maxPayload ? `max_payload: ${maxPayload}` : '',
     jetstream ? `jetstream { store_dir: "${storeDir}", max_memory_store: 256MB, max_file_store: 1GB }` : '',
     websocket ? `websocket { host: 127.0.0.1, port: ${wsPort}, no_tls: true }` : '',
-    extraConfig,
+    extra,
   ].join('\n');
+  const conf = config(extraConfig);
   const confFile = join(dir, 'nats.conf');
   const pidFile = join(dir, 'nats.pid');
   const logFile = join(dir, 'nats.log');
@@ -208,6 +231,11 @@ export async function startNatsServer({ jetstream = true, websocket = true, maxP
         process.kill(server.pid, sig);
       }
       await exited;
+    },
+    /** Rewrites the config with `extra` in place of `extraConfig` and reloads it (SIGHUP by PID). */
+    reload(/** @type {string} */ extra) {
+      writeFileSync(confFile, config(extra));
+      if (child && child.exitCode === null && child.signalCode === null) process.kill(server.pid, 'SIGHUP');
     },
     stop: () => server.signal('SIGTERM'),
     kill: () => server.signal('SIGKILL'),
