@@ -133,6 +133,12 @@ export class MemoryBus<M extends TopicMap = AnyTopics>
       }
       routes = this.#routes.match(subject);
     }
+    // the common case — no options, one recipient, nothing to copy — skips every optional step below
+    if (options === undefined && routes.length === 1 && this.#protection !== 'clone') {
+      this.#published++;
+      const only = routeTarget(routes[0] as Route);
+      return only === undefined ? RESOLVED : (only.deliver(newMessage(subject, payload, undefined, undefined, replyTo)) ?? RESOLVED);
+    }
     let copies: unknown[] | undefined;
     if (this.#protection === 'clone') {
       try {
