@@ -12,7 +12,7 @@ const BYTES = 16;
 const POOL_BYTES = 4096;
 
 // Filled on first use, not at module load: workerd forbids random values in the global scope.
-let pool: Uint8Array | undefined;
+let pool: Uint8Array<ArrayBuffer> | undefined;
 let offset = POOL_BYTES;
 
 /** A new random token of {@link RANDOM_TOKEN_LENGTH} base64url characters (128 random bits). */
@@ -22,7 +22,7 @@ export function randomToken(): string {
     crypto.getRandomValues(pool);
     offset = 0;
   }
-  const bytes = pool as Uint8Array;
+  const bytes = pool as Uint8Array<ArrayBuffer>;
   let out = '';
   // 5 groups of 3 bytes → 20 characters, then 1 byte → 2 characters.
   for (let i = offset; i < offset + 15; i += 3) {
