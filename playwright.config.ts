@@ -34,7 +34,7 @@ export default defineConfig({
   ...(hasDemo
     ? {
         webServer: {
-          command: `node demo/serve.mjs --port ${DEMO_PORT}`,
+          command: `node demo/serve.mjs --port ${DEMO_PORT} --no-hmr`,
           url: `http://127.0.0.1:${DEMO_PORT}`,
           reuseExistingServer: false,
           timeout: 60_000,

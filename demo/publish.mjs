@@ -14,8 +14,6 @@
 import { pathToFileURL } from 'node:url';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { connect } from '@nats-io/transport-node';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -23,6 +21,20 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 function fail(message) {
   console.error(`demo/publish: ${message}`);
   process.exit(1);
+}
+
+/**
+ * esbuild and the NATS TCP client, loaded here rather than by a static import: on a clone where `npm install`
+ * has not run, a static import would end the script with a raw ERR_MODULE_NOT_FOUND stack trace.
+ */
+async function loadDependencies() {
+  try {
+    const [{ build }, { connect }] = await Promise.all([import('esbuild'), import('@nats-io/transport-node')]);
+    return { build, connect };
+  } catch (error) {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    fail('the npm dependencies are not installed. Run npm run demo first (it installs them), or npm install.');
+  }
 }
 
 /** `[subject, json, demoUrl]` from argv and the environment. */
@@ -41,7 +53,7 @@ function parseArgs(argv) {
 }
 
 /** isoflux's NATS module, built from src/ (Node 20 cannot load TypeScript itself) into the git-ignored .tmp/. */
-async function loadIsofluxNats() {
+async function loadIsofluxNats(build) {
   // one file per process: two scripts started at once must not read each other's half-written bundle
   const outfile = join(ROOT, '.tmp', `demo-publish-nats-${process.pid}.mjs`);
   await build({ entryPoints: [join(ROOT, 'src/nats/index.ts')], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile, logLevel: 'error' });
@@ -53,6 +65,7 @@ async function loadIsofluxNats() {
 }
 
 const { subject, json, demo } = parseArgs(process.argv.slice(2));
+const { build, connect } = await loadDependencies();
 let payload;
 try {
   payload = JSON.parse(json);
@@ -71,7 +84,7 @@ try {
 if (config.nats === null) fail(config.natsHint);
 if (!config.nats.running) fail('the demo\'s nats-server is stopped (the page\'s "Start broker" button starts it)');
 
-const { createNatsBus } = await loadIsofluxNats();
+const { createNatsBus } = await loadIsofluxNats(build);
 let nc;
 try {
   nc = await connect({ servers: config.nats.tcpUrl, name: 'isoflux demo/publish.mjs' });

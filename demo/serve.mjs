@@ -1,25 +1,38 @@
 /**
  * `npm run demo`: serves the demo app (demo/) with Vite on 127.0.0.1 and prints
- * `isoflux demo: http://127.0.0.1:PORT/` first. When nats-server is installed it also starts one with
- * JetStream and a WebSocket listener on free loopback ports for the NATS panel (stopped by PID on exit);
- * when it is not, it says how to get it and serves the page anyway (the NATS panel then says so too).
+ * `isoflux demo: http://127.0.0.1:PORT/` once a page loads at once (its dependencies are bundled). When
+ * nats-server is installed it also starts one with JetStream and a WebSocket listener on free loopback ports
+ * for the NATS and outbox panels (stopped by PID on exit); when it is not, it says how to get it, and the
+ * outbox panel relays to the demo's own isoflux HTTP endpoint instead (`createHttpHandler` of isoflux/http,
+ * mounted here), so durability across a broker outage and reloads still shows.
  * Never listens beyond loopback.
  *
  * Routes the page (and demo/publish.mjs, and the e2e tests) use:
- * - `GET /__demo/config`: `{ nats: { wsUrl, tcpUrl, running } | null, natsHint }`
+ * - `GET /__demo/config`: `{ nats: { wsUrl, tcpUrl, running } | null, natsHint, http: { url, running } }`
  * - `POST /__demo/broker/stop`, `POST /__demo/broker/start`: stop / start that nats-server on the same
  *   ports and store, to show an outage (both idempotent; answer `{ running }`).
+ * - `POST /__demo/bus/<subject>`: the embedded HTTP endpoint (isoflux/http). It stores each message of
+ *   `demo.outbox.>` once by message id (a redelivered id counts as a duplicate, like JetStream's de-dup), and
+ *   answers 404 `no_responders` for other subjects (the poison message). `GET /__demo/bus-stats` gives
+ *   `{ running, stored, duplicates, lastSubject }`; `POST /__demo/bus-control/stop|start` takes it away
+ *   (it then answers 503) and brings it back.
  *
  * On a fresh clone it first installs the npm dependencies (`npm ci`, falling back to `npm install`: see
  * scripts/prereqs.mjs), so `npm run demo` is the only command to type.
  *
- * Usage: node demo/serve.mjs [--port N]   (without --port the OS picks a free port)
+ * Usage: node demo/serve.mjs [--port N] [--no-nats] [--no-hmr]
+ *   --port N    listen on N (default: the OS picks a free port)
+ *   --no-nats   do not start nats-server even when installed (shows the demo as on a machine without it)
+ *   --no-hmr    never reload open pages when a file changes (the e2e tests: an edit of src/ in the working
+ *               tree would otherwise reload a page in the middle of a test)
  * Stops cleanly on SIGINT / SIGTERM (exit code 0).
  * @module
  */
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ensureNodeModules } from '../scripts/prereqs.mjs';
 import { NATS_INSTALL_FIX, startNatsServer } from '../test/setup/nats-server.mjs';
+import { isolatedCacheDir, isolatedViteConfig, whenDepsBundled } from './vite-isolated.mjs';
 
 await ensureNodeModules('npm run demo');
 // Imported only now: Vite is in node_modules, installed just above when it was missing.
@@ -27,6 +40,7 @@ const { createServer } = await import('vite');
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
+const args = process.argv.slice(2);
 
 /** `--port N` or `--port=N`; 0 (the OS picks) when absent. */
 function portFromArgs(argv) {
@@ -42,16 +56,19 @@ function portFromArgs(argv) {
 }
 
 /**
- * The demo's nats-server, or why there is none. A missing binary is not an error: the page still works
- * without the NATS panel's traffic, and says how to get it.
+ * The demo's nats-server, or why there is none. A missing binary is not an error: the page still works,
+ * the outbox relays to the embedded HTTP endpoint, and the NATS panel says how to get a server.
  */
 async function startBroker() {
+  if (args.includes('--no-nats')) {
+    return { broker: undefined, hint: 'npm run demo was started with --no-nats, so the NATS panel has no server; the outbox relays to the demo server\'s own HTTP endpoint.' };
+  }
   try {
-    return { broker: await startNatsServer({ jetstream: true, websocket: true }), hint: '' };
+    return { broker: await startNatsServer({ jetstream: true, websocket: true, control: false }), hint: '' };
   } catch (error) {
     const missing = error instanceof Error && error.message === NATS_INSTALL_FIX;
     const hint = missing
-      ? `nats-server is not installed, so the NATS panel has no server. Install it (${NATS_INSTALL_FIX}) and restart npm run demo.`
+      ? `nats-server is not installed, so the NATS panel has no server (the outbox relays to the demo server's own HTTP endpoint). Install it (${NATS_INSTALL_FIX}) and restart npm run demo.`
       : `nats-server did not start, so the NATS panel has no server: ${error instanceof Error ? error.message : String(error)}`;
     return { broker: undefined, hint };
   }
@@ -73,13 +90,39 @@ function sendJson(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
+/** Readiness: requests wait until the page's dependencies are bundled (resolved after listen). */
+let markReady;
+const ready = new Promise((resolve) => (markReady = resolve));
+
+/**
+ * The embedded HTTP broker: isoflux/http's handler (loaded from src/ through Vite, Node cannot load
+ * TypeScript itself), subscribed to `demo.outbox.>`. Set up once the server exists.
+ */
+const bus = { running: true, stored: 0, duplicates: 0, lastSubject: '', seen: new Set(), listener: undefined };
+
+async function startHttpBus(server) {
+  const http = await server.ssrLoadModule(join(ROOT, 'src/http/index.ts'));
+  const handler = http.createHttpHandler({ basePath: '/' });
+  handler.subscribe('demo.outbox.>', (message) => {
+    bus.lastSubject = message.subject;
+    if (bus.seen.has(message.id)) bus.duplicates++;
+    else {
+      bus.seen.add(message.id);
+      bus.stored++;
+    }
+  });
+  bus.listener = http.toNodeListener(handler.fetch, `http://${HOST}`);
+}
+
 /** The demo's own routes, mounted on Vite's dev server. */
 const demoRoutes = {
   name: 'isoflux-demo:routes',
   configureServer(server) {
+    // first, before Vite's own middlewares: nothing is served before the bundles exist
+    server.middlewares.use((req, res, next) => void ready.then(() => next()));
     server.middlewares.use('/__demo/config', (req, res) => {
       const nats = broker === undefined ? null : { wsUrl: broker.wsUrl, tcpUrl: broker.tcpUrl, running: brokerRunning };
-      sendJson(res, 200, { nats, natsHint });
+      sendJson(res, 200, { nats, natsHint, http: { url: '/__demo/bus/', running: bus.running } });
     });
     for (const action of ['stop', 'start']) {
       server.middlewares.use(`/__demo/broker/${action}`, (req, res) => {
@@ -94,24 +137,45 @@ const demoRoutes = {
           (error) => sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) }),
         );
       });
+      server.middlewares.use(`/__demo/bus-control/${action}`, (req, res) => {
+        if (req.method !== 'POST') return sendJson(res, 405, { error: `POST /__demo/bus-control/${action}` });
+        bus.running = action === 'start';
+        sendJson(res, 200, { running: bus.running });
+      });
     }
+    server.middlewares.use('/__demo/bus-stats', (req, res) => {
+      sendJson(res, 200, { running: bus.running, stored: bus.stored, duplicates: bus.duplicates, lastSubject: bus.lastSubject });
+    });
+    // connect strips the mount path: the handler sees /<subject>
+    server.middlewares.use('/__demo/bus', (req, res) => {
+      if (!bus.running) return sendJson(res, 503, { code: 'unavailable', message: 'the demo\'s HTTP broker was taken away ("Bring it back" starts it)' });
+      if (bus.listener === undefined) return sendJson(res, 503, { code: 'unavailable', message: 'the demo\'s HTTP broker is starting' });
+      bus.listener(req, res);
+    });
   },
 };
 
-const port = portFromArgs(process.argv.slice(2));
+const port = portFromArgs(args);
+const cache = isolatedCacheDir('demo');
 const server = await createServer({
   configFile: `${ROOT}vite.config.ts`,
   // strictPort: a webServer waiting for --port N must not be handed another port silently.
-  server: { host: HOST, port, strictPort: true },
+  server: { host: HOST, port, strictPort: true, ...(args.includes('--no-hmr') ? { hmr: false } : {}) },
+  // own bundle cache, every dependency bundled up front: see vite-isolated.mjs
+  ...isolatedViteConfig(cache.dir),
   logLevel: 'warn',
   plugins: [demoRoutes],
 });
 try {
   await server.listen();
+  await Promise.all([whenDepsBundled(server), startHttpBus(server)]);
+  markReady();
 } catch (error) {
+  markReady();
   await server.close();
   await broker?.dispose();
-  console.error(`isoflux demo: cannot listen on ${HOST}:${port} (${error instanceof Error ? error.message : String(error)}); pick another port with --port N, or omit it.`);
+  cache.remove();
+  console.error(`isoflux demo: cannot start on ${HOST}:${port} (${error instanceof Error ? error.message : String(error)}); pick another port with --port N, or omit it.`);
   process.exit(1);
 }
 const address = server.httpServer?.address();
@@ -133,7 +197,11 @@ if (broker !== undefined) {
 function stop(signal) {
   console.log(`isoflux demo: stopping (${signal})`);
   process.exitCode = 0;
-  void Promise.allSettled([server.close(), broker?.dispose()]).finally(() => process.exit(0));
+  void Promise.allSettled([server.close(), broker?.dispose()]).finally(() => {
+    cache.remove();
+    process.exit(0);
+  });
 }
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
+process.once('exit', () => cache.remove());

@@ -44,7 +44,9 @@ export function describeError(error: unknown): ErrorView {
     const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
     return { code: error.code, message: error.message + cause };
   }
-  return { code: 'error', message: error instanceof Error ? error.message : String(error) };
+  // the demo's own errors carry a `code` too (e.g. the NATS panel's `not_sent`)
+  const code = error instanceof Error && typeof (error as { code?: unknown }).code === 'string' ? String((error as unknown as { code: string }).code) : 'error';
+  return { code, message: error instanceof Error ? error.message : String(error) };
 }
 
 /** A payload as one line of JSON (strings keep their quotes, so `"1"` and `1` look different), cut at `max` characters. */

@@ -39,6 +39,10 @@ export class PolicyLane {
   #subscription: Subscription | undefined;
   #closedBy: string | undefined;
   #lastPayload: unknown;
+  /** Drops by the overflow policy, and messages still buffered when the subscription closed (both in `dropped`). */
+  #policyDrops = 0;
+  #closeDrops = 0;
+  readonly #dropNote = h('p', { class: 'lane-note', 'data-stat': 'drop-note', hidden: '' });
 
   constructor(options: PolicyLaneOptions) {
     this.#options = options;
@@ -52,6 +56,7 @@ export class PolicyLane {
       h('p', { class: 'lane-description' }, options.description),
       h('p', { class: 'lane-limits' }, limits.join(' · ')),
       h('dl', {}, ...STATS.flatMap((name) => [h('dt', {}, name), this.#cells[name]])),
+      this.#dropNote,
       h('p', { class: 'lane-last' }, 'last handled: ', this.#last),
     );
     this.restart();
@@ -64,6 +69,8 @@ export class PolicyLane {
     const { subscriber, pattern, policy, bufferSize, maxConsecutiveDrops, handlerDelayMs } = this.#options;
     this.#closedBy = undefined;
     this.#lastPayload = undefined;
+    this.#policyDrops = 0;
+    this.#closeDrops = 0;
     const subscription: Subscription = subscriber.subscribe(
       pattern,
       async (message) => {
@@ -76,7 +83,12 @@ export class PolicyLane {
         overflow: policy,
         bufferSize,
         maxConsecutiveDrops,
-        onDrop: () => this.invalidate(),
+        onDrop: (_message, reason) => {
+          if (this.#subscription !== subscription) return;
+          if (reason === 'closed') this.#closeDrops++;
+          else this.#policyDrops++;
+          this.invalidate();
+        },
         // The handler never throws; what arrives here is the disconnect policy's slow_consumer, shown on the card.
         onError: () => this.invalidate(),
       },
@@ -94,9 +106,13 @@ export class PolicyLane {
     if (subscription === undefined) return;
     const stats = subscription.stats;
     for (const name of STATS) this.#cells[name].textContent = String(stats[name]);
+    this.#cells.dropped.classList.toggle('some', stats.dropped > 0);
     this.#last.textContent = this.#lastPayload === undefined ? '–' : preview(this.#lastPayload, 40);
     const status = subscription.isClosed ? `closed${this.#closedBy ? `: ${this.#closedBy}` : ''}` : 'live';
     this.#status.textContent = status;
+    // `dropped` counts both; say so when they differ, or the card disagrees with "N drops in a row"
+    this.#dropNote.hidden = this.#closeDrops === 0;
+    this.#dropNote.textContent = `${stats.dropped} dropped = ${this.#policyDrops} by the policy + ${this.#closeDrops} still in the buffer when it closed`;
     this.element.classList.toggle('closed', subscription.isClosed);
   }
 }

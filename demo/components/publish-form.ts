@@ -17,6 +17,8 @@ export interface PublishFormOptions {
   readonly payload: string;
   /** Extra buttons shown next to "Publish". */
   readonly actions?: ReadonlyArray<HTMLElement>;
+  /** Said after "published to <subject>" when publish resolved (what the transport's resolve means). */
+  readonly confirmed?: string;
   /** Called after each successful publish. */
   readonly onPublished?: () => void;
 }
@@ -52,7 +54,7 @@ export function publishForm(options: PublishFormOptions): HTMLFormElement {
       try {
         const value = decodeWith(codec, encoder.encode(payload.value), subject.value);
         await options.publisher.publish(subject.value, value);
-        status.textContent = `published to ${subject.value}`;
+        status.textContent = `published to ${subject.value}${options.confirmed ? ` (${options.confirmed})` : ''}`;
         options.onPublished?.();
       } catch (error) {
         const view = describeError(error);

@@ -44,12 +44,23 @@ export const broadcastPanel: DemoPanel = {
     const peers = h('span', { 'data-testid': 'peer-count' }, '0');
     const role = h('strong', { 'data-testid': 'queue-role' }, 'standby');
     const handled = h('span', { 'data-testid': 'handled-here' }, '0');
-    const owner = h('ol', { class: 'log-rows', 'data-testid': 'job-owners' });
+    const owner = h('ol', { class: 'owners', 'data-testid': 'job-owners' });
     const render = frameScheduler(() => {
       peers.textContent = String(bus.peers.length);
       role.textContent = bus.isLeader(JOBS, QUEUE) ? 'leader: jobs are handled in this tab' : 'standby: another tab handles the jobs';
       handled.textContent = String(handledHere);
-      owner.replaceChildren(...[...owners].map(([id, n]) => h('li', {}, h('code', {}, id === bus.id ? `${id} (this tab)` : id), ` handled ${n}`)));
+      owner.replaceChildren(
+        ...[...owners].map(([id, n]) =>
+          h(
+            'li',
+            { 'data-testid': 'job-owner', 'data-tab': id },
+            h('code', {}, id),
+            id === bus.id ? h('span', { class: 'badge' }, 'this tab') : '',
+            h('span', { class: 'owner-count', 'data-testid': 'owner-count' }, `${n} ${n === 1 ? 'job' : 'jobs'}`),
+          ),
+        ),
+      );
+      owner.parentElement?.classList.toggle('has-rows', owners.size > 0);
     });
     // Peers come and go without a message to this panel (a tab closes): look again twice a second.
     const timer = setInterval(render, 500);
@@ -71,7 +82,13 @@ export const broadcastPanel: DemoPanel = {
           h('p', { class: 'counter' }, 'This tab: ', me, ' · other tabs: ', peers),
           form,
           h('p', { class: 'counter' }, `Queue group "${QUEUE}" on ${JOBS}: `, role, ' · jobs handled here: ', handled),
-          h('div', { class: 'log' }, h('div', { class: 'log-head' }, h('strong', {}, 'Who handled the jobs'), ' (every tab sees it; close the leader tab to watch failover)'), owner),
+          h(
+            'div',
+            { class: 'log' },
+            h('div', { class: 'log-head' }, h('strong', {}, 'Who handled the jobs'), ' (every tab sees it; close the leader tab to watch failover)'),
+            owner,
+            h('p', { class: 'log-empty' }, `No job yet: press “Send ${JOB_BATCH} jobs”.`),
+          ),
         ),
         h('div', { class: 'column' }, log.element),
       ),

@@ -71,7 +71,7 @@ export const memoryPanel: DemoPanel = {
             { class: 'hint' },
             `Press Burst: ${BURST_SIZE} messages reach four subscribers whose handler takes ${LANE.handlerDelayMs} ms each. `,
             'block makes the publisher wait and delivers everything; drop-newest keeps the first messages, drop-oldest the latest; ',
-            `disconnect closes its subscription with slow_consumer after ${LANE.maxConsecutiveDrops} drops in a row. Reset starts fresh subscribers.`,
+            `disconnect closes its subscription with slow_consumer after ${LANE.maxConsecutiveDrops} drops in a row; what is still in its buffer (up to ${LANE.bufferSize}) is dropped with it. Reset starts fresh subscribers.`,
           ),
         ),
       ),

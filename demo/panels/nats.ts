@@ -5,6 +5,7 @@
  * @module
  */
 import type { NatsConnection } from '@nats-io/nats-core';
+import type { PublishOptions, Publisher } from '../../src/index.js';
 import { connectNats, createNatsBus } from '../../src/nats/index.js';
 import { controlBroker, loadDemoConfig } from '../components/demo-server.js';
 import { describeError, h } from '../components/dom.js';
@@ -15,6 +16,36 @@ import type { DemoPanel } from './types.js';
 type Connection = 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'unavailable';
 
 const PATTERN = 'demo.>';
+/** How long a publish waits for the server's answer to a flush before saying it was not confirmed. */
+const CONFIRM_MS = 1500;
+
+/** A core NATS publish the page knows did not reach the server (`code` is shown in the form's alert). */
+class NotSentError extends Error {
+  readonly code = 'not_sent';
+}
+
+/**
+ * Core NATS is at-most-once, and nats-core does not keep publishes made while disconnected: they are
+ * dropped silently. So the form says "published" only once the server answered a flush (one round trip,
+ * which also proves it read the message before it), and says "not sent" when the connection is down.
+ */
+function confirmedPublisher(bus: Publisher, nc: NatsConnection, state: () => Connection): Publisher {
+  const notSent = (why: string): NotSentError =>
+    new NotSentError(`${why}: this message was not sent. Core NATS drops what is published while disconnected; the outbox panel shows publishing that survives an outage.`);
+  return {
+    async publish(subject: string, payload: unknown, options?: PublishOptions) {
+      if (state() !== 'connected') throw notSent(`NATS is ${state()}`);
+      await bus.publish(subject, payload, options);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const answered = await Promise.race([
+        nc.flush().then(() => true, () => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CONFIRM_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!answered || state() !== 'connected') throw notSent(`the server did not confirm within ${CONFIRM_MS} ms (the connection dropped)`);
+    },
+  };
+}
 
 /**
  * Follows nats-core's status events until the connection closes. After a reconnect nats-core has sent
@@ -35,7 +66,9 @@ export const natsPanel: DemoPanel = {
     const state = h('strong', { 'data-testid': 'nats-status' }, 'connecting');
     const server = h('code', { 'data-testid': 'nats-url' }, '…');
     const brokerNote = h('span', { class: 'status', 'data-testid': 'broker-status', 'aria-live': 'polite' });
+    let current: Connection = 'connecting';
     const show = (next: Connection): void => {
+      current = next;
       state.textContent = next;
       root.dataset['connection'] = next;
     };
@@ -81,7 +114,8 @@ export const natsPanel: DemoPanel = {
         const bus = createNatsBus(nc, { signal });
         void trackStatus(nc, show);
         void nc.closed().then(() => show('closed'));
-        left.prepend(publishForm({ publisher: bus, subject: 'demo.chat.tab', payload: '{ "text": "hello over NATS" }' }));
+        const publisher = confirmedPublisher(bus, nc, () => current);
+        left.prepend(publishForm({ publisher, subject: 'demo.chat.tab', payload: '{ "text": "hello over NATS" }', confirmed: 'the server has it' }));
         // shown as connected once the server has the subscription, so nothing published after that is missed
         await bus.subscribe(PATTERN, (message) => log.add(message), { signal }).ready;
         show('connected');

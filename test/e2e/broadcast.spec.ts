@@ -76,7 +76,8 @@ test('a queue group hands each message to exactly one tab, and another tab takes
 
   // Close the leader while messages keep coming: none is lost, none handled twice.
   const paced = publisher!.evaluate(() => window.tab.publishPaced('jobs.run', 300, 2));
-  await publisher!.waitForTimeout(150);
+  // close it once it is handling the new batch (a real signal, not a fixed pause a loaded machine may outrun)
+  await expect.poll(() => publisher!.evaluate(() => window.tab.received('handled.*').length)).toBeGreaterThan(120);
   await workers[leader]!.close();
   await paced;
   await expect.poll(() => publisher!.evaluate(() => window.tab.received('handled.*').length), { timeout: 10_000 }).toBe(400);

@@ -4,50 +4,22 @@
  * demo of the other specs must not see that outage. Pages sit in separate browser contexts, so a message
  * can only travel between them through NATS (not BroadcastChannel).
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test, type Browser, type BrowserContext, type Page } from 'playwright/test';
+import { startDemo, stopDemo, type DemoProcess } from './fixtures/demo-process.js';
 
 const run = promisify(execFile);
 
 test.describe.configure({ mode: 'serial' });
 
-interface Demo {
-  readonly url: string;
-  readonly child: ChildProcess;
-}
-
-/** Starts node demo/serve.mjs (the OS picks the port) and resolves with the URL it prints first. */
-function startDemo(): Promise<Demo> {
-  const child = spawn(process.execPath, ['demo/serve.mjs'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('demo/serve.mjs printed no URL within 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`demo/serve.mjs exited with ${code} before printing its URL`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = /^isoflux demo: (http:\/\/127\.0\.0\.1:\d+)\/$/.exec(line);
-      if (match === null) return;
-      clearTimeout(timer);
-      resolve({ url: match[1]!, child });
-    });
-  });
-}
-
-/** SIGTERM by PID (the demo stops its nats-server too), then wait for the exit. */
-async function stopDemo(demo: Demo | undefined): Promise<void> {
-  const child = demo?.child;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(child.pid!, 'SIGTERM');
-  await exited;
-}
-
-let demo: Demo;
+let demo: DemoProcess;
 /** What the pages of the current test reported: uncaught errors and console errors. */
 let problems: string[];
 const contexts: BrowserContext[] = [];
 
 test.beforeAll(async () => {
+  test.setTimeout(90_000); // bounds startDemo's own readiness wait
   demo = await startDemo();
 });
 test.afterAll(async () => {
@@ -74,8 +46,10 @@ async function openDemo(browser: Browser): Promise<Page> {
     if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
   });
   await page.goto(demo.url);
-  await expect(panel(page)).toHaveAttribute('data-ready', 'true');
-  await expect(status(page)).toHaveText('connected');
+  // readiness signals, not a guess of how long a loaded machine needs: the panel mounted, then the server
+  // has the page's subscription (the test's own timeout bounds both)
+  await expect(panel(page)).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+  await expect(status(page)).toHaveText('connected', { timeout: 20_000 });
   return page;
 }
 
@@ -84,7 +58,7 @@ async function publishFromPage(page: Page, subject: string, payload: string): Pr
   await form.getByLabel('Subject').fill(subject);
   await form.getByLabel('JSON payload').fill(payload);
   await form.getByRole('button', { name: 'Publish' }).click();
-  await expect(form.getByTestId('publish-status')).toHaveText(`published to ${subject}`);
+  await expect(form.getByTestId('publish-status')).toHaveText(`published to ${subject} (the server has it)`);
 }
 
 /** Runs demo/publish.mjs as a separate Node process, as a person would from a terminal. */
@@ -139,6 +113,29 @@ test('broker outage: the page shows reconnecting, then connected, and delivery r
   await publishFromPage(other, 'demo.chat.tab', '{ "text": "tab after the outage" }');
   await expectRow(page, 'demo.chat.tab', '{"text":"tab after the outage"}');
   // the browser reports each refused reconnect attempt as a console error; nothing else may appear
+  const refused = /^console\.error: WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/' failed/;
+  expect(problems.filter((p) => !refused.test(p))).toEqual([]);
+});
+
+test('a publish made while the broker is down says it was not sent, and nothing arrives later', async ({ browser }) => {
+  const [page, watcher] = [await openDemo(browser), await openDemo(browser)];
+  await panel(page).getByTestId('broker-stop').click();
+  await expect(status(page)).toHaveText('reconnecting');
+  const form = panel(page).getByTestId('publish-form');
+  await form.getByLabel('Subject').fill('demo.chat.lost');
+  await form.getByLabel('JSON payload').fill('{ "text": "into the void" }');
+  await form.getByRole('button', { name: 'Publish' }).click();
+  await expect(form.getByTestId('publish-error-code')).toHaveText('not_sent');
+  await expect(form.getByTestId('publish-error-message')).toContainText('was not sent');
+  await expect(form.getByTestId('publish-status')).toHaveText('');
+
+  await panel(page).getByTestId('broker-start').click();
+  await expect(status(page)).toHaveText('connected', { timeout: 10_000 });
+  await expect(status(watcher)).toHaveText('connected', { timeout: 10_000 });
+  // a message after the outage arrives; the one "published" during it never does
+  await publishFromPage(page, 'demo.chat.after', '{ "text": "back" }');
+  await expectRow(watcher, 'demo.chat.after', '{"text":"back"}');
+  await expect(rows(watcher).filter({ has: watcher.locator('.subject', { hasText: 'demo.chat.lost' }) })).toHaveCount(0);
   const refused = /^console\.error: WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/' failed/;
   expect(problems.filter((p) => !refused.test(p))).toEqual([]);
 });

@@ -28,7 +28,8 @@ test.beforeEach(async ({ page }) => {
     if (message.type() === 'error') pageProblems.push(`console.error: ${message.text()}`);
   });
   await page.goto('/');
-  await expect(memory(page)).toHaveAttribute('data-ready', 'true');
+  // the panel's readiness signal; the bound is generous because a loaded machine transforms src/ slowly
+  await expect(memory(page)).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
 });
 
 test.afterEach(() => {
