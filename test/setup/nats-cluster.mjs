@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findNatsServer, freePort } from './nats-server.mjs';
+import { findNatsServer, freePort, killOnExit, live } from './nats-server.mjs';
 
 /**
  * The first port of the kernel's ephemeral range (local ports of outgoing connections), 32768 on Linux.
@@ -62,26 +62,6 @@ async function clusterPort(taken) {
   }
 }
 
-/** Clusters not yet disposed: their nodes are killed and their temp dirs removed on exit. */
-const live = new Set();
-let hooksInstalled = false;
-
-function installExitHooks() {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', () => {
-    for (const c of live) c.killSync();
-  });
-  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
-    const onSignal = () => {
-      for (const c of live) c.killSync();
-      // Only exit when nobody else (e.g. Vitest) handles the signal; otherwise let them finish.
-      if (process.listenerCount(sig) === 1) process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
-    };
-    process.on(sig, onSignal);
-  }
-}
-
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -118,7 +98,6 @@ function tail(logFile) {
  */
 export async function startNatsCluster({ size = 3, name = 'isoflux', readyTimeoutMs = 20_000 } = {}) {
   const bin = findNatsServer();
-  installExitHooks();
   const dir = mkdtempSync(join(tmpdir(), 'isoflux-cluster-'));
   const ports = [];
   const taken = new Set();
@@ -266,7 +245,7 @@ export async function startNatsCluster({ size = 3, name = 'isoflux', readyTimeou
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  live.add(cluster);
+  killOnExit(cluster);
   try {
     // all at once: a node waits for its routes, so starting one after another only adds up the waits
     for (const n of nodes) n.spawn();

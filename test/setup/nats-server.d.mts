@@ -53,3 +53,8 @@ export interface NatsServerOptions {
 }
 
 export declare function startNatsServer(options?: NatsServerOptions): Promise<NatsServer>;
+
+/** Things not yet disposed (servers, clusters, proxies): each `killSync()`ed on exit. */
+export const live: Set<{ killSync(): void }>;
+/** Registers `resource` to be killed synchronously when the process exits; returns it. */
+export function killOnExit<T extends { killSync(): void }>(resource: T): T;

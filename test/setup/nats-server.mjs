@@ -39,9 +39,25 @@ export function freePort() {
   });
 }
 
-/** Servers not yet disposed: killed (if running) and their temp dirs removed on exit. */
-const live = new Set();
+/**
+ * Things not yet disposed (servers, clusters, proxies): each `killSync()`ed on exit, normally or by
+ * SIGINT/SIGTERM/SIGHUP. Add with {@link killOnExit}; they remove themselves when disposed.
+ * @type {Set<{ killSync(): void }>}
+ */
+export const live = new Set();
 let hooksInstalled = false;
+
+/**
+ * Registers `resource` to be killed synchronously when the process exits; returns it.
+ * @template {{ killSync(): void }} T
+ * @param {T} resource
+ * @returns {T}
+ */
+export function killOnExit(resource) {
+  installExitHooks();
+  live.add(resource);
+  return resource;
+}
 
 function installExitHooks() {
   if (hooksInstalled) return;
