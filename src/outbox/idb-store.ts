@@ -4,13 +4,21 @@
  */
 import { createStore, type UseStore } from 'idb-keyval';
 import { IsofluxError, StorageQuotaError, UnsupportedError } from '../core/errors.js';
-import { DEPTH, NEXT_SEQ, deadRange, editEntries, liveRange, putChunks, readNumbers, scanEntries } from './idb-chunks.js';
-import type { DeadLetter, OutboxRecord, OutboxStore, OutboxStoreStats, ReadQuery, StoredEntry } from './store.js';
+import { NEXT_SEQ, RESERVE, completion, deadRange, editEntries, incompressible, isQuotaExceeded, leaveQueue, putChunks, readNumbers, scanEntries } from './idb-chunks.js';
+import { readStats } from './idb-stats.js';
+import { storagePersisted } from './persist.js';
+import type { DeadLetter, OutboxRecord, OutboxStore, OutboxStoreStats, ReadQuery, StatsQuery, StoredEntry } from './store.js';
 
 /** Options of {@link idbStore}. */
 export interface IdbStoreOptions {
   /** IndexedDB database name (default `isoflux-outbox`). Use one name per outbox: the store owns the whole database. */
   database?: string;
+  /**
+   * Bytes kept free for removals (default 128 KiB, of incompressible data: Chromium compresses values). At a
+   * full quota a removal deletes this reserve (a delete needs no space) and writes its tombstones from it;
+   * the next append writes it back first, and fails with `storage_quota` while it does not fit.
+   */
+  reserveBytes?: number;
 }
 
 const OBJECT_STORE = 'outbox';
@@ -24,52 +32,58 @@ const OBJECT_STORE = 'outbox';
  * durability (Chromium: the data reached the operating system — it survives a reload, a tab or browser
  * crash, not necessarily a power cut). Every tab of the origin sees the same entries; `watch` hears other
  * tabs' appends through a BroadcastChannel. A full quota rejects the whole write with `storage_quota` and
- * leaves earlier entries intact. Throws `unsupported` where there is no `indexedDB` (Node, Deno, workerd):
+ * leaves earlier entries intact. Removing delivered entries never needs more than the space the store keeps
+ * free for it (`reserveBytes`), so a full quota never wedges the relay or makes it send delivered entries
+ * again after a reload. Throws `unsupported` where there is no `indexedDB` (Node, Deno, workerd):
  * use `memoryStore()` or a store of your own there.
  */
 export function idbStore(options: IdbStoreOptions = {}): OutboxStore {
   if (typeof indexedDB === 'undefined') {
     throw new UnsupportedError('IndexedDB is not available in this runtime (Node, Deno and workerd have none): pass `store: memoryStore()` or your own OutboxStore.');
   }
-  return new IdbStore(options.database ?? 'isoflux-outbox');
+  return new IdbStore(options.database ?? 'isoflux-outbox', options.reserveBytes ?? 128 * 1024);
 }
 
 /** Runs inside a transaction; returns a reader of the result, called once the transaction completed. */
 type TxBody<T> = (os: IDBObjectStore, fail: (error: unknown) => void) => () => T;
 
+/** What this context knows of the reserve: written, deleted (by any tab), or not looked at yet. */
+type ReserveState = 'present' | 'missing' | 'unknown';
+
 class IdbStore implements OutboxStore {
   readonly name: string;
   readonly #use: UseStore;
   readonly #listeners = new Set<() => void>();
+  readonly #reserveBytes: number;
+  #reserve: ReserveState = 'unknown';
   #channel: BroadcastChannel | undefined;
 
-  constructor(database: string) {
+  constructor(database: string, reserveBytes: number) {
     this.name = `idb:${database}`;
     this.#use = createStore(database, OBJECT_STORE);
+    this.#reserveBytes = Math.max(0, Math.floor(reserveBytes));
+    // hear other tabs releasing the reserve even before anyone watches
+    this.#openChannel();
   }
 
   async append(records: readonly OutboxRecord[]): Promise<Array<StoredEntry | IsofluxError>> {
     const stored = await this.#tx('readwrite', (os, fail) => {
       const results = new Array<StoredEntry | IsofluxError>(records.length);
-      readNumbers(os, [NEXT_SEQ, DEPTH] as const, ([next, depth]) => {
+      readNumbers(os, [NEXT_SEQ] as const, ([next]) => {
         try {
           let seq = Math.max(1, next);
           const entries = records.map((record): StoredEntry => ({ ...record, seq: seq++, attempts: 0 }));
           const errors = putChunks(os, entries);
-          let added = 0;
-          entries.forEach((entry, i) => {
-            const error = errors[i];
-            results[i] = error ?? entry;
-            if (!error) added++;
-          });
+          entries.forEach((entry, i) => (results[i] = errors[i] ?? entry));
           os.put(seq, NEXT_SEQ);
-          os.put(depth + added, DEPTH);
         } catch (error) {
           fail(error);
         }
       });
+      this.#keepReserve(os);
       return () => results;
     });
+    this.#reserve = 'present';
     if (stored.some((s) => !(s instanceof IsofluxError))) this.#announce();
     return stored;
   }
@@ -94,22 +108,40 @@ class IdbStore implements OutboxStore {
   update(entries: readonly StoredEntry[]): Promise<void> {
     const bySeq = new Map(entries.map((e) => [e.seq, e]));
     return this.#tx('readwrite', (os) => {
-      editEntries(os, [...bySeq.keys()], (entry) => bySeq.get(entry.seq) ?? entry, () => undefined);
+      editEntries(os, [...bySeq.keys()], (entry) => bySeq.get(entry.seq) ?? entry);
       return () => undefined;
     });
   }
 
-  remove(seqs: readonly number[]): Promise<void> {
-    return this.#tx('readwrite', (os) => {
-      this.#drop(os, seqs);
+  /**
+   * Finished chunks are deleted, others get a tombstone. At a full quota: the reserve is deleted and the
+   * write tried again from its space; failing that, every finished chunk is still deleted (deletes need no
+   * space) and the rest rejects with `storage_quota`, for the caller to try again later.
+   */
+  async remove(seqs: readonly number[]): Promise<void> {
+    const body: TxBody<void> = (os) => {
+      leaveQueue(os, seqs, false, () => undefined);
       return () => undefined;
-    });
+    };
+    try {
+      await this.#spaceFor(body);
+    } catch (error) {
+      if (!(error instanceof StorageQuotaError)) throw error;
+      const left = await this.#tx('readwrite', (os) => {
+        let rest: number[] = [];
+        leaveQueue(os, seqs, true, (_removed, l) => (rest = l));
+        return () => rest;
+      });
+      if (left.length > 0) throw error;
+    }
   }
 
   deadLetter(letters: readonly DeadLetter[]): Promise<void> {
-    return this.#tx('readwrite', (os) => {
-      this.#drop(os, letters.map((l) => l.seq));
-      for (const letter of letters) os.put(letter, [letter.seq]);
+    return this.#spaceFor((os) => {
+      const bySeq = new Map(letters.map((l) => [l.seq, l]));
+      leaveQueue(os, [...bySeq.keys()], false, (removed) => {
+        for (const entry of removed) os.put(bySeq.get(entry.seq), [entry.seq]);
+      });
       return () => undefined;
     });
   }
@@ -125,7 +157,7 @@ class IdbStore implements OutboxStore {
     const moved = await this.#tx('readwrite', (os, fail) => {
       let count = 0;
       const dead = os.getAll(deadRange());
-      readNumbers(os, [NEXT_SEQ, DEPTH] as const, ([next, depth]) => {
+      readNumbers(os, [NEXT_SEQ] as const, ([next]) => {
         try {
           let seq = Math.max(1, next);
           const entries: StoredEntry[] = [];
@@ -137,7 +169,6 @@ class IdbStore implements OutboxStore {
           putChunks(os, entries);
           count = entries.length;
           os.put(seq, NEXT_SEQ);
-          os.put(depth + count, DEPTH);
         } catch (error) {
           fail(error);
         }
@@ -162,19 +193,40 @@ class IdbStore implements OutboxStore {
     });
   }
 
-  stats(): Promise<OutboxStoreStats> {
+  stats(query?: StatsQuery): Promise<OutboxStoreStats> {
     return this.#tx('readonly', (os) => {
-      let depth = 0;
-      readNumbers(os, [DEPTH] as const, ([d]) => (depth = d));
-      const dead = os.count(deadRange());
-      const oldest = os.openCursor(liveRange());
-      return () => ({ depth, deadLetters: dead.result, oldestEnqueuedAt: (oldest.result?.value as StoredEntry[] | undefined)?.[0]?.enqueuedAt });
+      let stats: OutboxStoreStats = { depth: 0, oldestEnqueuedAt: undefined, deadLetters: 0 };
+      readStats(os, query, (s) => (stats = s));
+      return () => stats;
     });
   }
 
-  /** Drops waiting entries and lowers the depth by as many as were there. */
-  #drop(os: IDBObjectStore, seqs: readonly number[]): void {
-    readNumbers(os, [DEPTH] as const, ([depth]) => editEntries(os, seqs, () => undefined, (dropped) => dropped > 0 && os.put(Math.max(0, depth - dropped), DEPTH)));
+  persisted(): Promise<boolean | undefined> {
+    return storagePersisted();
+  }
+
+  /**
+   * Runs `body`; at a full quota deletes the reserve and runs it again right behind that delete (both
+   * transactions are created together, so no other write of this context slips between them).
+   */
+  async #spaceFor(body: TxBody<void>): Promise<void> {
+    try {
+      return await this.#tx('readwrite', body);
+    } catch (error) {
+      if (!(error instanceof StorageQuotaError) || this.#reserveBytes === 0) throw error;
+    }
+    this.#reserve = 'missing';
+    this.#openChannel()?.postMessage('reserve');
+    await this.#tx('readwrite', body, true);
+  }
+
+  /** Writes the reserve back in an append's transaction when it is missing (or not known to be there). */
+  #keepReserve(os: IDBObjectStore): void {
+    if (this.#reserve === 'present' || this.#reserveBytes === 0) return;
+    const put = (): void => void os.put(incompressible(this.#reserveBytes), RESERVE);
+    if (this.#reserve === 'missing') return put();
+    const existing = os.getKey(RESERVE);
+    existing.onsuccess = () => existing.result === undefined && put();
   }
 
   watch(listener: () => void): () => void {
@@ -192,7 +244,10 @@ class IdbStore implements OutboxStore {
   #openChannel(): BroadcastChannel | undefined {
     if (this.#channel === undefined && typeof BroadcastChannel !== 'undefined') {
       this.#channel = new BroadcastChannel(`isoflux-outbox:${this.name}`);
-      this.#channel.onmessage = () => this.#notify();
+      this.#channel.onmessage = (event: MessageEvent) => {
+        if (event.data === 'reserve') this.#reserve = 'missing';
+        else this.#notify();
+      };
     }
     return this.#channel;
   }
@@ -207,11 +262,22 @@ class IdbStore implements OutboxStore {
     for (const listener of this.#listeners) listener();
   }
 
-  /** Runs `body` in one transaction and resolves after it completed; a quota failure becomes `storage_quota`. */
-  async #tx<T>(mode: IDBTransactionMode, body: TxBody<T>): Promise<T> {
+  /**
+   * Runs `body` in one transaction and resolves after it completed; a quota failure becomes `storage_quota`.
+   * With `releaseReserve`, a transaction deleting the reserve is created first and `body` runs in a second
+   * one created right behind it (IndexedDB runs them in that order; the delete needs no space).
+   */
+  async #tx<T>(mode: IDBTransactionMode, body: TxBody<T>, releaseReserve = false): Promise<T> {
     let failure: unknown;
     try {
-      return await this.#use(mode, (os) => {
+      return await this.#use(mode, (first) => {
+        let released: Promise<void> | undefined;
+        let os = first;
+        if (releaseReserve) {
+          first.delete(RESERVE);
+          released = completion(first.transaction);
+          os = first.transaction.db.transaction(OBJECT_STORE, mode).objectStore(OBJECT_STORE);
+        }
         const fail = (error: unknown): void => {
           failure ??= error;
           try {
@@ -226,7 +292,8 @@ class IdbStore implements OutboxStore {
         } catch (error) {
           fail(error);
         }
-        return completion(os.transaction).then(() => result());
+        const done = completion(os.transaction);
+        return Promise.all([released, done]).then(() => result());
       });
     } catch (error) {
       const cause = failure ?? error;
@@ -240,18 +307,4 @@ function selectLetters(letters: DeadLetter[], seqs: readonly number[] | undefine
   if (seqs === undefined) return letters;
   const wanted = new Set(seqs);
   return letters.filter((l) => wanted.has(l.seq));
-}
-
-/** Resolves when `tx` commits; rejects with its error when it aborts (a failing request's `error` event comes first and is not final). */
-function completion(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onabort = () => reject(tx.error ?? new DOMException('The IndexedDB transaction was aborted.', 'AbortError'));
-  });
-}
-
-/** True for the `QuotaExceededError` DOMException (and Firefox's old name for it). */
-function isQuotaExceeded(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
 }

@@ -1,13 +1,17 @@
 /**
  * @module isoflux/outbox — the durable outbox: `publish` resolves once the message is committed to IndexedDB
  * (or another store), and a relay — one per origin, elected through Web Locks — delivers it at least once to
- * any Publisher (JetStream: exactly once in the stream, through message-id de-duplication), surviving
+ * any Publisher (JetStream: one copy in the stream through message-id de-duplication, as long as every resend
+ * falls inside the stream's `duplicate_window`; see `status.olderThanDuplicateWindow`), surviving
  * reloads, crashes and offline time; FIFO per subject or key, backoff with jitter, dead letters, status.
  */
 export { Outbox, createOutbox, type DeadLetters, type OrderBy, type OutboxOptions, type OutboxPublishOptions } from './outbox.js';
 export { idbStore, type IdbStoreOptions } from './idb-store.js';
 export { memoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { StorageQuotaError } from '../core/errors.js';
+export { isRetryableDeliveryError } from './classify.js';
+export { monotonicNow } from './clock.js';
+export { requestPersistentStorage, storagePersisted } from './persist.js';
 export { OutboxStatusEvent, type OutboxStatus, type RelayState } from './status.js';
-export type { RelayCounters, RelayError, RelayOptions } from './relay.js';
-export type { DeadLetter, DeadLetterReason, OutboxRecord, OutboxStore, OutboxStoreStats, ReadQuery, StoredEntry } from './store.js';
+export type { RelayCounters, RelayError, RelayOptions } from './relay-options.js';
+export type { DeadLetter, DeadLetterReason, OutboxRecord, OutboxStore, OutboxStoreStats, ReadQuery, StatsQuery, StoredEntry } from './store.js';

@@ -10,7 +10,7 @@ export interface Lane {
   readonly entries: StoredEntry[];
   /** A run of deliveries is going on in this lane. */
   busy: boolean;
-  /** `Date.now()` before which the head is not retried (backoff after a failure). */
+  /** Monotonic time (`monotonicNow()`) before which the head is not retried (backoff after a failure). */
   blockedUntil: number;
   /** Highest seq of this key taken from the store: later reads never hand out a seq twice. */
   lastSeq: number;

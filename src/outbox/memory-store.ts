@@ -4,7 +4,7 @@
  */
 import { cloneValue } from '../core/codec.js';
 import { IsofluxError, StorageQuotaError } from '../core/errors.js';
-import type { DeadLetter, OutboxRecord, OutboxStore, OutboxStoreStats, ReadQuery, StoredEntry } from './store.js';
+import type { DeadLetter, OutboxRecord, OutboxStore, OutboxStoreStats, ReadQuery, StatsQuery, StoredEntry } from './store.js';
 
 /** Options of {@link memoryStore}. */
 export interface MemoryStoreOptions {
@@ -108,9 +108,14 @@ class MemoryStore implements OutboxStore {
     return letters.length;
   }
 
-  async stats(): Promise<OutboxStoreStats> {
+  async stats(query?: StatsQuery): Promise<OutboxStoreStats> {
     const oldest = this.#live.values().next();
-    return { depth: this.#live.size, oldestEnqueuedAt: oldest.done ? undefined : oldest.value.enqueuedAt, deadLetters: this.#dead.size };
+    const stats = { depth: this.#live.size, oldestEnqueuedAt: oldest.done ? undefined : oldest.value.enqueuedAt, deadLetters: this.#dead.size };
+    const before = query?.enqueuedBefore;
+    if (before === undefined) return stats;
+    let olderCount = 0;
+    for (const entry of this.#live.values()) if (entry.enqueuedAt < before) olderCount++;
+    return { ...stats, olderCount };
   }
 
   watch(listener: () => void): () => void {

@@ -12,9 +12,12 @@ import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/top
 import { AppendBatcher } from './batcher.js';
 import { watchConnectivity } from './connectivity.js';
 import { runElected } from './election.js';
+import { ageOf, monotonicNow } from './clock.js';
 import { idbStore } from './idb-store.js';
-import { Relay, type RelayError, type RelayOptions } from './relay.js';
-import { OutboxStatusEvent, statusChanged, type OutboxStatus, type RelayState } from './status.js';
+import { requestPersistentStorage } from './persist.js';
+import { Relay } from './relay.js';
+import type { RelayError, RelayOptions } from './relay-options.js';
+import { OutboxStatusEvent, initialStatus, statusChanged, type OutboxStatus, type RelayState } from './status.js';
 import type { DeadLetter, OutboxStore } from './store.js';
 
 /** Which entries must be delivered one after another: those with the same key. */
@@ -37,6 +40,11 @@ export interface OutboxOptions {
   lockName?: string;
   /** Called with every status change. */
   onStatus?: (status: OutboxStatus) => void;
+  /**
+   * The target stream's JetStream `duplicate_window` (default 120 000 ms, JetStream's own default): status
+   * counts the waiting entries older than this in `olderThanDuplicateWindow`. Pass what `ensureStream` set.
+   */
+  duplicateWindowMs?: number;
   /** Status is re-read from the store at least this often (default 1000 ms) and at most every 100 ms. */
   statusIntervalMs?: number;
   /** Closes the outbox when aborted. */
@@ -70,8 +78,13 @@ const MIN_STATUS_MS = 100;
  * Publishing that survives reloads, crashes and offline time. **Guarantee**: when `publish` resolves, the
  * message is committed to the store; the relay then delivers it at least once to the target, removing it
  * only after the target's `publish` resolved, and every attempt carries the id fixed at enqueue — so a
- * JetStream target (which de-duplicates on `Nats-Msg-Id`) keeps exactly one copy. Entries with the same key
- * (subject by default) are delivered in enqueue order; different keys do not wait for each other.
+ * JetStream target (which de-duplicates on `Nats-Msg-Id`) keeps exactly one copy **provided every resend
+ * falls within the stream's `duplicate_window`** (2 min by default; size it with `ensureStream(nc, { …,
+ * duplicate_window })` to the longest outage you want covered, and pass it as `duplicateWindowMs`:
+ * `status.olderThanDuplicateWindow` counts the entries past it). Entries with the same key (subject by
+ * default) are delivered in enqueue order; different keys do not wait for each other. Permanent failures
+ * are dead-lettered at once, others retried up to `maxAttempts` (default 50). A full quota never wedges it:
+ * removals need no new space. Deadlines and ages run on a monotonic clock.
  * **Costs**: one store transaction per tick of publishes (fewer under load: group commit); the relay adds one read per window and one
  * removal write per round of acknowledgements.
  */
@@ -86,6 +99,7 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
   readonly #relay: Relay | undefined;
   readonly #lifetime = new AbortController();
   readonly #statusMs: number;
+  readonly #windowMs: number;
   readonly #telemetry: Telemetry | undefined;
   readonly #unobserve: (() => void) | undefined;
   #status: OutboxStatus;
@@ -106,6 +120,8 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     this.#keyOf = keyFunction(options.orderBy ?? 'subject');
     this.#statusMs = options.statusIntervalMs ?? 1000;
     if (!(this.#statusMs >= MIN_STATUS_MS)) throw new InvalidArgumentError(`statusIntervalMs must be at least ${MIN_STATUS_MS}, got ${String(options.statusIntervalMs)}`);
+    this.#windowMs = options.duplicateWindowMs ?? 120_000;
+    if (!(this.#windowMs > 0)) throw new InvalidArgumentError(`duplicateWindowMs must be positive, got ${String(options.duplicateWindowMs)}`);
     this.#telemetry = options.telemetry;
     this.#batcher = new AppendBatcher(this.store, () => this.#scheduleStatus());
     const store = this.store;
@@ -116,7 +132,7 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     };
     if (options.onStatus !== undefined) this.onStatus(options.onStatus);
     this.#state = options.target === undefined ? 'none' : 'standby';
-    this.#status = { depth: 0, oldestAgeMs: undefined, deadLetters: 0, inFlight: 0, delivered: 0, retried: 0, deadLettered: 0, lastError: undefined, relay: this.#state };
+    this.#status = initialStatus(this.#state);
     this.#unwatch = store.watch(() => this.#scheduleStatus());
     if (options.target !== undefined) {
       this.#relay = new Relay(store, options.target, options.relay ?? {}, () => this.#scheduleStatus(), options.telemetry);
@@ -149,7 +165,7 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     const key = options?.key ?? this.#keyOf(subject, payload, id);
     // the headers stored are the ones sent on delivery: with telemetry they carry the enqueue's trace context
     return publishWithTelemetry(this.#telemetry, { system: 'outbox', subject, id }, options?.headers, (headers) =>
-      this.#batcher.add({ id, subject, key, payload, headers: headers ?? {}, enqueuedAt: Date.now() }),
+      this.#batcher.add({ id, subject, key, payload, headers: headers ?? {}, enqueuedAt: monotonicNow() }),
     );
   }
 
@@ -169,6 +185,17 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
   refreshStatus(): Promise<OutboxStatus> {
     this.#refreshing ??= this.#readStatus().finally(() => (this.#refreshing = undefined));
     return this.#refreshing;
+  }
+
+  /**
+   * Asks the browser for persistent storage ({@link requestPersistentStorage}) and refreshes
+   * `status.storagePersisted`. Resolves with whether it is granted. Call it after a user action that shows
+   * the app matters (Firefox prompts; Chromium decides from engagement; Safari grants installed web apps).
+   */
+  async requestPersistence(): Promise<boolean> {
+    const granted = await requestPersistentStorage();
+    await this.refreshStatus();
+    return granted;
   }
 
   /** Stops new deliveries from this context until {@link resume}. Publishing still stores. */
@@ -256,13 +283,13 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
 
   /** Election and status failures: not delivery errors, but the user must see them, so they land in `lastError`. */
   #report(error: unknown): void {
-    this.#ownError = { message: error instanceof Error ? error.message : String(error), code: isIsofluxError(error) ? error.code : undefined, subject: '', at: Date.now() };
+    this.#ownError = { message: error instanceof Error ? error.message : String(error), code: isIsofluxError(error) ? error.code : undefined, subject: '', at: monotonicNow() };
     this.#scheduleStatus();
   }
 
   #scheduleStatus(): void {
     if (this.#statusTimer !== undefined || this.#closing !== undefined) return;
-    const wait = Math.max(0, this.#lastRefresh + MIN_STATUS_MS - Date.now());
+    const wait = Math.max(0, this.#lastRefresh + MIN_STATUS_MS - monotonicNow());
     this.#statusTimer = setTimeout(() => {
       this.#statusTimer = undefined;
       void this.refreshStatus();
@@ -270,19 +297,23 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
   }
 
   async #readStatus(): Promise<OutboxStatus> {
-    this.#lastRefresh = Date.now();
+    const now = monotonicNow();
+    this.#lastRefresh = now;
     try {
-      const stats = await this.store.stats();
+      const [stats, persisted] = await Promise.all([this.store.stats({ enqueuedBefore: now - this.#windowMs }), this.store.persisted?.()]);
       const counters = this.#relay?.counters;
       const next: OutboxStatus = {
         depth: stats.depth,
-        oldestAgeMs: stats.oldestEnqueuedAt === undefined ? undefined : Math.max(0, Date.now() - stats.oldestEnqueuedAt),
+        oldestAgeMs: stats.oldestEnqueuedAt === undefined ? undefined : ageOf(stats.oldestEnqueuedAt, now),
         deadLetters: stats.deadLetters,
         inFlight: counters?.inFlight ?? 0,
         delivered: counters?.delivered ?? 0,
         retried: counters?.retried ?? 0,
         deadLettered: counters?.deadLettered ?? 0,
         lastError: latest(counters?.lastError, this.#ownError),
+        lastStorageError: counters?.lastStorageError,
+        olderThanDuplicateWindow: stats.olderCount ?? 0,
+        storagePersisted: persisted,
         relay: this.#state,
       };
       const changed = statusChanged(this.#status, next);

@@ -4,55 +4,16 @@
  * @module
  */
 import type { Telemetry } from '../core/telemetry.js';
-import { InvalidArgumentError, TimeoutError, isIsofluxError } from '../core/errors.js';
-import type { PublishOptions, Publisher } from '../core/interfaces.js';
+import { isIsofluxError } from '../core/errors.js';
+import type { Publisher } from '../core/interfaces.js';
 import { exponentialBackoff, type Backoff } from '../middleware/backoff.js';
-import { isRetryablePublishError } from '../middleware/retry-publish.js';
+import { positive, type RelayCounters, type RelayError, type RelayOptions } from './relay-options.js';
+import { isRetryableDeliveryError } from './classify.js';
+import { ageOf, monotonicNow } from './clock.js';
 import { Lanes, type Lane } from './lanes.js';
 import { Removals } from './removals.js';
+import { publishWithin } from './send.js';
 import type { DeadLetterReason, OutboxStore, StoredEntry } from './store.js';
-
-/** Options of the relay. */
-export interface RelayOptions {
-  /** Keys delivered at the same time (default 64). Entries of one key always go one after another. */
-  concurrency?: number;
-  /** Failed attempts after which an entry is dead-lettered (default unlimited: retried until delivered). */
-  maxAttempts?: number;
-  /** Age (since enqueue) after which an entry is dead-lettered instead of sent (default unlimited). */
-  maxAgeMs?: number;
-  /** Wait before retrying after failed attempt n (default exponential from 200 ms to 30 s, 50 % jitter). */
-  backoff?: Backoff;
-  /** A publish that has not settled after this long counts as failed and is retried (default 15 000 ms). */
-  publishTimeoutMs?: number;
-  /** False for errors retrying cannot fix: the entry is dead-lettered at once (default: bad subject/payload, closed …). */
-  isRetryable?: (error: unknown) => boolean;
-  /** Entries held in memory (default 2048); per key at most `window / 16`. */
-  window?: number;
-  /** How often the store is checked for entries nobody announced (default 2000 ms). */
-  pollIntervalMs?: number;
-}
-
-/** The last delivery failure the relay saw. */
-export interface RelayError {
-  readonly message: string;
-  readonly code: string | undefined;
-  readonly subject: string;
-  readonly at: number;
-}
-
-/** Counters of a relay since it started. */
-export interface RelayCounters {
-  readonly delivered: number;
-  readonly retried: number;
-  readonly deadLettered: number;
-  readonly inFlight: number;
-  readonly lastError: RelayError | undefined;
-}
-
-function positive(name: string, value: number): number {
-  if (!(value > 0)) throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}`);
-  return value;
-}
 
 /**
  * Delivers the entries of `store` to `target`. Guarantees: an entry is removed only after `target.publish`
@@ -70,6 +31,11 @@ export class Relay {
   readonly #backoff: Backoff;
   readonly #timeoutMs: number;
   readonly #isRetryable: (error: unknown) => boolean;
+  readonly #graceMs: number;
+  /** When each entry first met `no_responders` (monotonic), for {@link RelayOptions.noRespondersGraceMs}. */
+  readonly #noResponders = new Map<number, number>();
+  /** Dead letters whose store write failed (full quota): written again instead of being sent again. */
+  readonly #burials = new Map<number, { reason: DeadLetterReason; error: unknown }>();
   readonly #window: number;
   readonly #laneWindow: number;
   readonly #pollMs: number;
@@ -96,6 +62,7 @@ export class Relay {
   readonly #telemetry: Telemetry | undefined;
   #inFlight = 0;
   #lastError: RelayError | undefined;
+  #lastStorageError: RelayError | undefined;
 
   constructor(store: OutboxStore, target: Publisher, options: RelayOptions, onChange: () => void, telemetry?: Telemetry) {
     this.#store = store;
@@ -103,21 +70,29 @@ export class Relay {
     this.#target = target;
     this.#onChange = onChange;
     this.#concurrency = positive('concurrency', options.concurrency ?? 64);
-    this.#maxAttempts = positive('maxAttempts', options.maxAttempts ?? Infinity);
+    this.#maxAttempts = positive('maxAttempts', options.maxAttempts ?? 50);
     this.#maxAgeMs = positive('maxAgeMs', options.maxAgeMs ?? Infinity);
     this.#backoff = options.backoff ?? exponentialBackoff({ initialMs: 200, maxMs: 30_000, jitter: 0.5 });
     this.#timeoutMs = positive('publishTimeoutMs', options.publishTimeoutMs ?? 15_000);
-    this.#isRetryable = options.isRetryable ?? isRetryablePublishError;
+    this.#isRetryable = options.isRetryable ?? isRetryableDeliveryError;
+    this.#graceMs = positive('noRespondersGraceMs', options.noRespondersGraceMs ?? 30_000);
     this.#window = positive('window', options.window ?? 2048);
     this.#pollMs = positive('pollIntervalMs', options.pollIntervalMs ?? 2000);
     this.#laneWindow = Math.max(1, Math.floor(this.#window / 16));
     this.#lanes = new Lanes(this.#laneWindow);
-    this.#removals = new Removals(store, (error) => this.#noteError(error, ''), onChange);
+    this.#removals = new Removals(store, (error) => this.#noteStorageError(error, ''), onChange);
   }
 
   /** Counters and the last error. */
   get counters(): RelayCounters {
-    return { delivered: this.#delivered, retried: this.#retried, deadLettered: this.#deadLettered, inFlight: this.#inFlight, lastError: this.#lastError };
+    return {
+      delivered: this.#delivered,
+      retried: this.#retried,
+      deadLettered: this.#deadLettered,
+      inFlight: this.#inFlight,
+      lastError: this.#lastError,
+      lastStorageError: this.#lastStorageError,
+    };
   }
 
   /** Starts delivering. Idempotent. */
@@ -170,7 +145,7 @@ export class Relay {
 
   #pump(): void {
     if (!this.#running || this.#paused) return;
-    const now = Date.now();
+    const now = monotonicNow();
     this.#fill(now);
     let wakeAt = Infinity;
     for (const lane of this.#lanes.values()) {
@@ -205,7 +180,7 @@ export class Relay {
       .catch((error: unknown) => {
         // The poll timer tries again: no tight loop against a broken store.
         this.#mayHaveMore = false;
-        this.#noteError(error, '');
+        this.#noteStorageError(error, '');
       })
       .finally(() => {
         this.#reading = false;
@@ -235,7 +210,7 @@ export class Relay {
 
   /** Delivers a lane's entries one after another until it is empty, blocked, or the relay pauses. */
   async #run(lane: Lane): Promise<void> {
-    while (this.#running && !this.#paused && lane.blockedUntil <= Date.now()) {
+    while (this.#running && !this.#paused && lane.blockedUntil <= monotonicNow()) {
       const entry = lane.entries[0];
       if (entry === undefined) {
         if (!lane.truncated) return;
@@ -243,8 +218,8 @@ export class Relay {
           const entries = await this.#store.read({ after: lane.lastSeq, key: lane.key, limit: this.#laneWindow });
           this.#lanes.refill(lane, entries, this.#watermark);
         }).catch((error: unknown) => {
-          this.#noteError(error, lane.key);
-          lane.blockedUntil = Date.now() + this.#backoff(1);
+          this.#noteStorageError(error, lane.key);
+          lane.blockedUntil = monotonicNow() + this.#backoff(1);
         });
         continue;
       }
@@ -253,10 +228,9 @@ export class Relay {
   }
 
   async #deliver(lane: Lane, entry: StoredEntry): Promise<void> {
-    if (Date.now() - entry.enqueuedAt > this.#maxAgeMs) {
-      await this.#bury(lane, entry, 'max_age', undefined);
-      return;
-    }
+    const burial = this.#burials.get(entry.seq);
+    if (burial !== undefined) return this.#bury(lane, entry, burial.reason, burial.error);
+    if (ageOf(entry.enqueuedAt) > this.#maxAgeMs) return this.#bury(lane, entry, 'max_age', undefined);
     const resumes = this.#resumes;
     this.#inFlight++;
     try {
@@ -268,52 +242,52 @@ export class Relay {
       this.#inFlight--;
     }
     this.#lanes.shift(lane);
+    this.#noResponders.delete(entry.seq);
     this.#delivered++;
     this.#removals.add(entry.seq);
   }
 
   /** `target.publish` with the entry's id, bounded by `publishTimeoutMs` even when the target ignores its signal. */
-  async #publish(entry: StoredEntry): Promise<void> {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const error = new TimeoutError(`Relaying to ${JSON.stringify(entry.subject)}`, this.#timeoutMs);
-        controller.abort(error);
-        reject(error);
-      }, this.#timeoutMs);
-    });
-    const options: PublishOptions = { id: entry.id, headers: entry.headers, signal: controller.signal };
-    const sent = (async () => this.#target.publish(entry.subject, entry.payload, options))();
-    sent.catch(() => undefined);
-    try {
-      await Promise.race([sent, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #publish(entry: StoredEntry): Promise<void> {
+    return publishWithin(this.#target, entry, this.#timeoutMs);
   }
 
   async #failed(lane: Lane, entry: StoredEntry, error: unknown, resumedMeanwhile: boolean): Promise<void> {
     this.#noteError(error, entry.subject);
     const failed: StoredEntry = { ...entry, attempts: entry.attempts + 1, lastError: this.#lastError?.message };
-    if (!this.#isRetryable(error)) return this.#bury(lane, failed, 'rejected', error);
+    if (!this.#isRetryable(error) && !this.#inGrace(entry, error)) return this.#bury(lane, failed, 'rejected', error);
     if (failed.attempts >= this.#maxAttempts) return this.#bury(lane, failed, 'max_attempts', error);
+    // counted in memory first: a store that cannot take the write (full quota) still reaches maxAttempts
     lane.entries[0] = failed;
-    lane.blockedUntil = resumedMeanwhile ? 0 : Date.now() + this.#backoff(failed.attempts);
+    lane.blockedUntil = resumedMeanwhile ? 0 : monotonicNow() + this.#backoff(failed.attempts);
     this.#retried++;
     this.#onChange();
     // Persisting the count lets maxAttempts work across reloads; losing one write only delays a dead letter.
-    await this.#store.update([failed]).catch((e: unknown) => this.#noteError(e, entry.subject));
+    await this.#store.update([failed]).catch((e: unknown) => this.#noteStorageError(e, entry.subject));
+  }
+
+  /** True while a `no_responders` rejection of `entry` is younger than the grace period (see the option). */
+  #inGrace(entry: StoredEntry, error: unknown): boolean {
+    if (!isIsofluxError(error, 'no_responders') || this.#graceMs === 0) return false;
+    const now = monotonicNow();
+    const first = this.#noResponders.get(entry.seq) ?? now;
+    this.#noResponders.set(entry.seq, first);
+    return now - first < this.#graceMs;
   }
 
   async #bury(lane: Lane, entry: StoredEntry, reason: DeadLetterReason, error: unknown): Promise<void> {
     try {
-      await this.#store.deadLetter([{ ...entry, reason, errorCode: isIsofluxError(error) ? error.code : undefined, deadAt: Date.now() }]);
+      await this.#store.deadLetter([{ ...entry, reason, errorCode: isIsofluxError(error) ? error.code : undefined, deadAt: monotonicNow() }]);
     } catch (storeError) {
-      this.#noteError(storeError, entry.subject);
-      lane.blockedUntil = Date.now() + this.#backoff(entry.attempts + 1);
+      // not sent again: the next turn of this lane only tries the dead-letter write again
+      this.#burials.set(entry.seq, { reason, error });
+      lane.entries[0] = entry;
+      this.#noteStorageError(storeError, entry.subject);
+      lane.blockedUntil = monotonicNow() + this.#backoff(entry.attempts + 1);
       return;
     }
+    this.#burials.delete(entry.seq);
+    this.#noResponders.delete(entry.seq);
     this.#lanes.shift(lane);
     this.#deadLettered++;
     this.#telemetry?.deadLettered('outbox', entry.subject);
@@ -321,8 +295,18 @@ export class Relay {
   }
 
   #noteError(error: unknown, subject: string): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.#lastError = { message, code: isIsofluxError(error) ? error.code : undefined, subject, at: Date.now() };
+    this.#lastError = relayError(error, subject);
     this.#onChange();
   }
+
+  /** Store failures are kept apart, so a full quota does not hide the delivery error behind it. */
+  #noteStorageError(error: unknown, subject: string): void {
+    this.#lastStorageError = relayError(error, subject);
+    this.#onChange();
+  }
+}
+
+function relayError(error: unknown, subject: string): RelayError {
+  const message = error instanceof Error ? error.message : String(error);
+  return { message, code: isIsofluxError(error) ? error.code : undefined, subject, at: monotonicNow() };
 }

@@ -2,7 +2,7 @@
  * What an outbox reports about itself: queue depth, age, the relay's progress and its last error.
  * @module
  */
-import type { RelayError } from './relay.js';
+import type { RelayError } from './relay-options.js';
 
 /** What this context's relay is doing. */
 export type RelayState =
@@ -35,8 +35,26 @@ export interface OutboxStatus {
   readonly retried: number;
   /** Entries this relay moved to the dead letters. */
   readonly deadLettered: number;
-  /** The last failure this relay saw (delivery or store). */
+  /** The last delivery failure this relay saw, the target's real error (or an election failure of this context). */
   readonly lastError: RelayError | undefined;
+  /**
+   * The last store failure of this relay (`storage_quota` at a full disk): kept apart so it never hides the
+   * delivery error. Failed attempts are counted in memory meanwhile, and removals are tried again.
+   */
+  readonly lastStorageError: RelayError | undefined;
+  /**
+   * Waiting entries enqueued longer ago than `duplicateWindowMs` (the target stream's JetStream
+   * `duplicate_window`, 2 min by default). Exactly-once holds only inside that window: if one of these was
+   * stored by the server before (an ack lost, a crash before the removal), sending it again stores a second
+   * copy. Counted by position (entries are in enqueue order), so it is cheap.
+   */
+  readonly olderThanDuplicateWindow: number;
+  /**
+   * Whether the origin has persistent storage (`navigator.storage.persisted()`): without it the browser may
+   * evict the outbox's IndexedDB under storage pressure (Safari also after 7 days without a visit). See
+   * `requestPersistentStorage()`. Undefined where the store is not origin storage or the runtime cannot say.
+   */
+  readonly storagePersisted: boolean | undefined;
   readonly relay: RelayState;
 }
 
@@ -58,6 +76,27 @@ export function statusChanged(a: OutboxStatus, b: OutboxStatus): boolean {
     a.retried !== b.retried ||
     a.deadLettered !== b.deadLettered ||
     a.lastError !== b.lastError ||
+    a.lastStorageError !== b.lastStorageError ||
+    a.olderThanDuplicateWindow !== b.olderThanDuplicateWindow ||
+    a.storagePersisted !== b.storagePersisted ||
     a.relay !== b.relay
   );
+}
+
+/** The status before the first store read. */
+export function initialStatus(relay: RelayState): OutboxStatus {
+  return {
+    depth: 0,
+    oldestAgeMs: undefined,
+    deadLetters: 0,
+    inFlight: 0,
+    delivered: 0,
+    retried: 0,
+    deadLettered: 0,
+    lastError: undefined,
+    lastStorageError: undefined,
+    olderThanDuplicateWindow: 0,
+    storagePersisted: undefined,
+    relay,
+  };
 }

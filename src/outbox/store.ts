@@ -17,7 +17,11 @@ export interface OutboxRecord {
   readonly payload: unknown;
   /** Headers sent with it (trace context included), kept across reloads. */
   readonly headers: Headers;
-  /** `Date.now()` at enqueue; used for the oldest-age status and `maxAgeMs`. */
+  /**
+   * Enqueue time from the outbox's monotonic clock (`performance.timeOrigin + performance.now()`: the wall
+   * clock when the context started plus monotonic time since), for the oldest-age status, `maxAgeMs` and
+   * the duplicate-window count. Moving the wall clock later changes nothing in this context.
+   */
   readonly enqueuedAt: number;
 }
 
@@ -45,7 +49,7 @@ export interface DeadLetter extends StoredEntry {
   readonly reason: DeadLetterReason;
   /** The `code` of the last error when it was an isoflux error. */
   readonly errorCode?: string | undefined;
-  /** `Date.now()` when it was dead-lettered. */
+  /** When it was dead-lettered (the outbox's monotonic clock, on the wall-clock scale). */
   readonly deadAt: number;
 }
 
@@ -57,6 +61,14 @@ export interface OutboxStoreStats {
   readonly oldestEnqueuedAt: number | undefined;
   /** Entries in the dead-letter store. */
   readonly deadLetters: number;
+  /** Waiting entries enqueued before `StatsQuery.enqueuedBefore`; present only when that was asked. */
+  readonly olderCount?: number;
+}
+
+/** Extra figures {@link OutboxStore.stats} can compute. */
+export interface StatsQuery {
+  /** Count the waiting entries with an `enqueuedAt` before this (into `olderCount`). */
+  readonly enqueuedBefore?: number | undefined;
 }
 
 /** Which waiting entries to read, oldest first. */
@@ -88,7 +100,12 @@ export interface OutboxStore {
   read(query: ReadQuery): Promise<StoredEntry[]>;
   /** Writes back `attempts` and `lastError` of entries still waiting; entries no longer there are skipped. */
   update(entries: readonly StoredEntry[]): Promise<void>;
-  /** Removes delivered entries, atomically. Unknown seqs are ignored. */
+  /**
+   * Removes delivered entries, atomically. Unknown seqs are ignored. Must not need new storage space (or
+   * keep space aside for it): at a full quota a delivered entry that cannot be removed is sent again after
+   * a reload. `idbStore` deletes finished chunks and writes a tombstone of a few bytes per seq otherwise,
+   * from space it keeps free for that.
+   */
   remove(seqs: readonly number[]): Promise<void>;
   /** Moves entries to the dead-letter store, atomically (each leaves the queue in the same write). */
   deadLetter(letters: readonly DeadLetter[]): Promise<void>;
@@ -101,8 +118,13 @@ export interface OutboxStore {
   retryDeadLetters(seqs?: readonly number[]): Promise<number>;
   /** Deletes dead letters (all, or those with these seqs). Resolves with how many were deleted. */
   discardDeadLetters(seqs?: readonly number[]): Promise<number>;
-  /** Depth, oldest entry and dead-letter count. */
-  stats(): Promise<OutboxStoreStats>;
+  /** Depth, oldest entry and dead-letter count (and `olderCount` when `query.enqueuedBefore` is given). */
+  stats(query?: StatsQuery): Promise<OutboxStoreStats>;
+  /**
+   * Whether the browser granted persistent storage to the origin (`navigator.storage.persisted()`), so it
+   * is not evicted under storage pressure. Optional: stores that are not origin storage leave it out.
+   */
+  persisted?(): Promise<boolean | undefined>;
   /**
    * Calls `listener` after entries were appended (or dead letters retried) by any context sharing the store
    * (other tabs too, for IndexedDB). Returns a function that stops the calls.

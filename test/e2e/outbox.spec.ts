@@ -2,7 +2,8 @@
  * The durable outbox in real Chromium tabs (real IndexedDB, Web Locks) delivering into a real JetStream
  * stream over WebSocket. Every check counts what the stream holds: each message exactly once, in order per
  * subject, across a broker outage, a reload, a crashed relaying tab, two tabs enqueueing at once; a poison
- * message dead-lettered while the rest flow; a real storage quota.
+ * message dead-lettered while the rest flow; a real storage quota, filled to the last byte while the relay
+ * drains (removals need no space; nothing delivered is sent again after a reload); persistent storage.
  */
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -10,7 +11,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, expect, test, type BrowserContext, type Page } from 'playwright/test';
+import { chromium, expect, test, type BrowserContext, type CDPSession, type Page } from 'playwright/test';
 import { chromiumLaunchOptions } from '../harness/chromium';
 import { startNatsServer, type NatsServer } from '../setup/nats-server.mjs';
 import { openTabs, type FixtureServer } from './fixtures/serve.js';
@@ -156,14 +157,16 @@ test('two tabs enqueueing at once: one relay, each tab’s order kept, nothing d
   expect(relays[0]!.delivered + relays[1]!.delivered).toBe(1000);
 });
 
-test('a message the stream always rejects is dead-lettered after maxAttempts while the rest keep flowing', async () => {
-  const page = await tab({ database: ns, relay: { maxAttempts: 3, publishTimeoutMs: 2000 } });
+test('a subject no stream captures is dead-lettered (rejected, no_responders) after its grace while the rest keep flowing', async () => {
+  const page = await tab({ database: ns, relay: { maxAttempts: 10, publishTimeoutMs: 2000, noRespondersGraceMs: 300 } });
   await page.evaluate((s) => window.outboxTab.publish(s, 'lost', 0, 1), `nostream${ns}.x`);
   await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 200, 10), `${ns}.orders`);
   await page.evaluate(() => window.outboxTab.drained());
   expectExactlyOnceInOrder(await streamContents(), { a: 200 });
   const letters = await page.evaluate(() => window.outboxTab.deadLetters());
-  expect(letters.map((l) => [l.subject, l.reason, l.attempts, l.errorCode])).toEqual([[`nostream${ns}.x`, 'max_attempts', 3, 'no_responders']]);
+  // permanent: not maxAttempts (10) decided but the 300 ms grace, after a few attempts 100 ms apart
+  expect(letters.map((l) => [l.subject, l.reason, l.errorCode])).toEqual([[`nostream${ns}.x`, 'rejected', 'no_responders']]);
+  expect(letters[0]!.attempts).toBeLessThan(10);
   expect(await page.evaluate(() => window.outboxTab.status())).toMatchObject({ deadLetters: 1, deadLettered: 1, depth: 0 });
 });
 
@@ -191,4 +194,68 @@ test('a full storage quota rejects with storage_quota and leaves earlier entries
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
+});
+
+/** A persistent profile (Chromium applies a quota override only to a profile on disk) for `body`. */
+async function withProfile(body: (page: Page, cdp: CDPSession) => Promise<void>): Promise<void> {
+  await context.close();
+  const profile = mkdtempSync(join(tmpdir(), 'isoflux-outbox-profile-'));
+  context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions);
+  try {
+    const [page] = await openTabs(context, `${server.url}outbox.html`, 1, problems);
+    await body(page!, await context.newCDPSession(page!));
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+test('at a full quota: attempts counted with the real error, delivered entries removed (read back), none sent again after a reload', async () => {
+  test.setTimeout(90_000);
+  // a 1 s duplicate window: anything sent again after the reload below would be stored twice
+  await jsm.streams.delete(ns);
+  await jsm.streams.add({ name: ns, subjects: [`${ns}.>`], duplicate_window: 1_000_000_000 });
+  await withProfile(async (page, cdp) => {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(server.url).origin, quotaSize: 1024 * 1024 });
+    await nats.stop();
+    await openOutbox(page, { database: ns });
+    // filled down to 100-byte entries: not even a small write fits now; 8 per tick makes shared chunks,
+    // so delivering some of a chunk's entries is a partial removal
+    const stored = await page.evaluate((s) => window.outboxTab.fill(s, 'a', 0, [[24_000, 8], [2_000, 8], [100, 1]]), `${ns}.orders`);
+    expect(stored).toBeGreaterThan(20);
+    const status = () => page.evaluate(() => window.outboxTab.status());
+    const retried = (await status()).retried;
+    await expect.poll(async () => (await status()).retried, { intervals: [50] }).toBeGreaterThan(retried + 2);
+    const full = await status();
+    expect(full.lastError?.message).toMatch(/not connected/);
+    expect(full.lastStorageError?.code).toBe('storage_quota');
+
+    await nats.restart();
+    await page.evaluate(() => window.outboxTab.drained());
+    expectExactlyOnceInOrder(await streamContents(), { a: stored });
+    // read back: no chunk (nor tombstone) is left, so nothing delivered is waiting to be sent again
+    expect(await page.evaluate((d) => window.outboxTab.raw(d), ns)).toMatchObject({ chunkEntries: 0, tombstones: 0 });
+
+    await page.waitForTimeout(1200); // past the duplicate window
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+    await openOutbox(page, { database: ns });
+    await expect.poll(() => page.evaluate(() => window.outboxTab.connected())).toBe(true);
+    expect(await status()).toMatchObject({ depth: 0, relay: 'relaying' });
+    expect(await page.evaluate(() => window.outboxTab.sends())).toBe(0);
+    expect(await count()).toBe(stored);
+  });
+});
+
+test('requestPersistence asks for persistent storage; status says whether it is granted', async ({ browser }) => {
+  const page = await tab({ database: ns }, false);
+  const before = await page.evaluate(() => navigator.storage.persisted());
+  expect((await page.evaluate(() => window.outboxTab.status())).storagePersisted).toBe(before);
+  // what a user's engagement (or a prompt) would give: the permission, granted to this origin in this context
+  const { targetInfo } = await (await context.newCDPSession(page)).send('Target.getTargetInfo');
+  const browserCdp = await browser.newBrowserCDPSession();
+  await browserCdp.send('Browser.grantPermissions', { origin: new URL(server.url).origin, permissions: ['durableStorage'], browserContextId: targetInfo.browserContextId });
+  expect(await page.evaluate(() => window.outboxTab.requestPersistence())).toBe(true);
+  expect((await page.evaluate(() => window.outboxTab.status())).storagePersisted).toBe(true);
+  await browserCdp.detach();
 });

@@ -41,11 +41,11 @@ export class ScriptedTarget implements Publisher {
     }
   }
 
-  /** Waits until `predicate` holds after some call settled (or fails after `timeoutMs`). */
+  /** Waits until `predicate` holds after some call settled (or fails after `timeoutMs`, on the monotonic clock: tests move `Date.now`). */
   async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = performance.now() + timeoutMs;
     while (!predicate()) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) throw new Error(`condition not met within ${timeoutMs} ms (${this.acked.length} acked, ${this.calls.length} calls)`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 50));

@@ -132,6 +132,20 @@ export function describeOutboxStore(name: string, makeStore: () => OutboxStore |
       expect(await store.stats()).toEqual({ depth: 2, oldestEnqueuedAt: a!.enqueuedAt, deadLetters: 0 });
     });
 
+    it('counts the waiting entries enqueued before a moment, across batches and after removals', async () => {
+      await open();
+      const at = (t: number) => ({ ...record('old.a', t), enqueuedAt: t });
+      const first = stored(await store.append(Array.from({ length: 300 }, (_, i) => at(1000 + i))));
+      const second = stored(await store.append(Array.from({ length: 5 }, (_, i) => at(2000 + i))));
+      expect(await store.stats()).not.toHaveProperty('olderCount');
+      expect((await store.stats({ enqueuedBefore: 1150 })).olderCount).toBe(150);
+      expect((await store.stats({ enqueuedBefore: 2002 })).olderCount).toBe(302);
+      expect((await store.stats({ enqueuedBefore: 0 })).olderCount).toBe(0);
+      await store.remove([...first.slice(0, 10), ...first.slice(140, 145), second[0]!].map((e) => e.seq));
+      expect((await store.stats({ enqueuedBefore: 1150 })).olderCount).toBe(135);
+      expect((await store.stats({ enqueuedBefore: 9999 })).olderCount).toBe(289);
+    });
+
     it('tells watchers about appends and retried dead letters until they stop watching', async () => {
       await open();
       let calls = 0;
