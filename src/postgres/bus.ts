@@ -16,7 +16,8 @@ import { BufferedSubscription } from '../core/subscription.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { ChannelMap, checkNamespace, checkPartitionTokens } from './channel.js';
-import { encodeEnvelope } from './envelope.js';
+import { encodeEnvelope, encodeTextEnvelope } from './envelope.js';
+import { plainJsonText } from './payload.js';
 import { PostgresUnsupportedError, fromPostgresError, type EnvelopeError } from './errors.js';
 import { createReceiver } from './receive.js';
 import { NotifySender, notifyMany, type QuerySql } from './sender.js';
@@ -99,6 +100,13 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
   readonly #sql: PostgresSql;
   readonly #channels: ChannelMap;
   readonly #codec: Codec<unknown>;
+  /**
+   * True with the default codec (JSON): plain payloads are then written as text ({@link plainJsonText}) and
+   * bodies read as text (see `ReceiverContext.jsonText`), without a UTF-8 round trip each way.
+   */
+  readonly #jsonText: boolean;
+  /** The last subject published and found valid: a string equal to it needs no second check. */
+  #checkedSubject = '';
   readonly #schema: StandardSchemaV1 | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #onListen: ((channel: string) => void) | undefined;
@@ -116,6 +124,7 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
     this.#sql = sql;
     this.#channels = new ChannelMap(checkNamespace(options.namespace ?? 'isoflux'), checkPartitionTokens(options.partitionTokens ?? 0));
     this.#codec = options.codec ?? jsonCodec();
+    this.#jsonText = options.codec === undefined;
     this.#schema = options.schema;
     this.#onError = options.onError;
     this.#onListen = options.onListen;
@@ -146,13 +155,18 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
   #publish(subject: string, payload: unknown, id: string, headers: Headers | undefined, options: PostgresPublishOptions | undefined): Promise<void> {
     try {
       if (this.#closed) throw new ClosedError('PostgresBus');
-      assertSubject(subject, { wildcards: false });
+      if (subject !== this.#checkedSubject) {
+        assertSubject(subject, { wildcards: false });
+        this.#checkedSubject = subject;
+      }
       checkHeaders(headers);
-      const text = encodeEnvelope(subject, id, headers, this.#codec.encode(payload));
+      const json = this.#jsonText ? plainJsonText(payload) : undefined;
+      const text = json === undefined ? encodeEnvelope(subject, id, headers, this.#codec.encode(payload)) : encodeTextEnvelope(subject, id, headers, json);
       const channel = this.#channels.forSubject(subject);
       this.#published++;
-      const sent = options?.transaction ? notifyMany(options.transaction, [channel], [text]) : this.#sender.send(channel, text, options?.signal);
-      return sent.catch((error: unknown) => Promise.reject(fromPostgresError(error, `publish on ${JSON.stringify(subject)}`)));
+      const transaction = options?.transaction;
+      if (transaction === undefined) return this.#sender.send(channel, text, subject, options?.signal);
+      return notifyMany(transaction, [channel], [text]).catch((error: unknown) => Promise.reject(fromPostgresError(error, `publish on ${JSON.stringify(subject)}`)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -196,7 +210,7 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
   #acquire(channel: string): Promise<void> {
     let entry = this.#listening.get(channel);
     if (entry === undefined) {
-      const onnotify = createReceiver(channel, { routes: this.#routes, codec: this.#codec, schema: this.#schema, channelOf: (s) => this.#channels.forSubject(s), onForeign: (e) => this.#reportForeign(e) });
+      const onnotify = createReceiver(channel, { routes: this.#routes, codec: this.#codec, jsonText: this.#jsonText, schema: this.#schema, channelOf: (s) => this.#channels.forSubject(s), onForeign: (e) => this.#reportForeign(e) });
       const onlisten = (): void => this.#onListen?.(channel);
       const listen = Promise.resolve(this.#sql.listen(channel, onnotify, onlisten));
       const created: Listening = (entry = { refs: 0, listen, settled: false });

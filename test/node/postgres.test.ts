@@ -119,6 +119,34 @@ describe('postgres: the 8000-byte NOTIFY limit', () => {
     expect(inbox.payloads).toEqual([fits]);
   });
 
+  it('counts the default JSON codec\'s text the same way (7999 fits, 8000 is refused) and splits a burst of large ones over statements, in order', async () => {
+    const { pub, sub } = pair();
+    const inbox = new Inbox();
+    await sub.subscribe('big', inbox.push).ready;
+    // envelope = {"s":"big","i":"id"}\n + JSON text ("…" adds two quotes)
+    const overhead = JSON.stringify({ s: 'big', i: 'id' }).length + 1 + 2;
+    const fits = 'x'.repeat(NOTIFY_PAYLOAD_LIMIT - overhead);
+    await expect(pub.publish('big', `${fits}y`, { id: 'id' })).rejects.toMatchObject({ code: 'payload_too_large', size: 8000, limit: 7999 });
+    // 300 near-limit payloads in one tick: more than one statement's worth (about 1 MB each)
+    const burst = Array.from({ length: 300 }, (_, i) => `${String(i).padStart(4, '0')}${fits.slice(4)}`);
+    await Promise.all(burst.map((payload) => pub.publish('big', payload, { id: 'id' })));
+    await inbox.waitFor(burst.length, 10_000);
+    expect(inbox.payloads).toEqual(burst);
+  });
+
+  it('keeps per-subject order when one tick publishes to several partitions (one statement, many channels)', async () => {
+    const { pub, sub } = pair({ partitionTokens: 1 });
+    const inbox = new Inbox();
+    for (const p of ['a', 'b', 'c']) await sub.subscribe(`${p}.>`, inbox.push).ready;
+    const sent = Array.from({ length: 900 }, (_, i) => ({ subject: `${'abc'[i % 3]}.x`, n: i }));
+    await Promise.all(sent.map((m) => pub.publish(m.subject, m.n)));
+    await inbox.waitFor(sent.length, 10_000);
+    for (const p of ['a', 'b', 'c']) {
+      const subject = `${p}.x`;
+      expect(inbox.messages.filter((m) => m.subject === subject).map((m) => m.payload)).toEqual(sent.filter((m) => m.subject === subject).map((m) => m.n));
+    }
+  });
+
   it('carries non-text bytes as base64 (counted after encoding)', async () => {
     const { pub, sub } = pair({ codec: bytesCodec() as never });
     const inbox = new Inbox();

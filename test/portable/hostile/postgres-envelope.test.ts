@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isValidSubject, type Message } from '../../../src/index.js';
 import { EnvelopeError, createPostgresBus, type PostgresBusOptions, type PostgresSql } from '../../../src/postgres/index.js';
-import { decodeEnvelope, encodeEnvelope } from '../../../src/postgres/envelope.js';
+import { decodeEnvelope, encodeEnvelope, encodeTextEnvelope } from '../../../src/postgres/envelope.js';
+import { plainJsonText } from '../../../src/postgres/payload.js';
+import { jsonCodec } from '../../../src/core/codec.js';
 import { Inbox } from '../conformance/wait.js';
 
 const FAULTS = ['no_metadata', 'metadata_not_json', 'not_an_envelope', 'bad_headers', 'bad_body', 'invalid_subject', 'wrong_channel'];
@@ -25,9 +27,11 @@ function fakeSql(): { sql: PostgresSql; notify(channel: string, payload: string)
       onlisten?.();
       return { unlisten: async () => void listeners.delete(channel) };
     },
-    async unsafe(_query, parameters) {
-      const [channels = [], payloads = []] = parameters ?? [];
-      channels.forEach((channel, i) => notify(channel, payloads[i] as string));
+    // the bus sends [channel, payloads as JSON] (one channel) or [channels as JSON, payloads as JSON]
+    async unsafe(query, parameters) {
+      const [channels = '[]', payloads = '[]'] = parameters ?? [];
+      const texts = JSON.parse(payloads) as string[];
+      texts.forEach((text, i) => notify(query.includes('rows from') ? (JSON.parse(channels) as string[])[i]! : channels, text));
       return [];
     },
   };
@@ -176,6 +180,65 @@ describe('postgres envelope properties (fast-check)', () => {
         expect(decodeEnvelope(text, 'ch')).toEqual({ subject: s, id, headers, body });
       }),
       params(1200),
+    );
+  }, 60_000);
+
+  it('the fast parse of the common metadata agrees with JSON.parse on every text after a primed subject', () => {
+    // the reference: what the full parse (JSON.parse of the first line) makes of a text, or 'error'
+    const reference = (text: string): unknown => {
+      const newline = text.indexOf('\n');
+      if (newline === -1) return 'error';
+      let meta: unknown;
+      try {
+        meta = JSON.parse(text.slice(0, newline));
+      } catch {
+        return 'error';
+      }
+      if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return 'error';
+      const { s, i, h, b } = meta as Record<string, unknown>;
+      if (typeof s !== 'string' || typeof i !== 'string' || h !== undefined || b !== undefined || !isValidSubject(s)) return 'other';
+      return { subject: s, id: i, headers: undefined, body: new TextEncoder().encode(text.slice(newline + 1)) };
+    };
+    const prefix = '{"s":"a.b","i":"';
+    const tail = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('x"}\n1', 'x\\"}\n1', 'x\u0001"}\n', 'x"} \n1', 'x","h":{}}\n1', 'x","b":1}\nMQ==', '"}\n', 'x"}', 'x"}\r\n1', '\u0000"}\n'));
+    const text = fc.tuple(tail, fc.string({ maxLength: 12 })).map(([t, rest]) => prefix + t + rest);
+    fc.assert(
+      fc.property(text, (t) => {
+        decodeEnvelope(`${prefix}primer"}\n1`, 'ch'); // makes a.b the cached valid subject
+        const expected = reference(t);
+        let actual: unknown;
+        try {
+          actual = decodeEnvelope(t, 'ch');
+        } catch (error) {
+          expect(error).toBeInstanceOf(EnvelopeError);
+          actual = 'error';
+        }
+        // 'other' (headers, base64, a foreign subject) is the full parse's business, tested above
+        if (expected !== 'other') expect(actual).toEqual(expected);
+      }),
+      params(3000),
+    );
+  }, 60_000);
+
+  it('the text envelope of plain JSON is byte for byte the codec one, and non-plain payloads are left to the codec', () => {
+    const codec = jsonCodec();
+    const odd = fc.constantFrom<unknown>(() => 1, Symbol('s'), 10n, undefined, new Date(0), new Map(), { toJSON: () => 'j' }, { f: () => 1 }, [Symbol('x')], Object.create(null));
+    const value = fc.oneof(fc.anything({ maxDepth: 3, withNullPrototype: true, withSparseArray: true }), odd, fc.tuple(fc.anything({ maxDepth: 1 }), odd).map(([a, o]) => ({ a, o: [o] })));
+    fc.assert(
+      fc.property(value, (v) => {
+        const text = plainJsonText(v);
+        let bytes: Uint8Array | undefined;
+        let thrown: unknown;
+        try {
+          bytes = codec.encode(v);
+        } catch (error) {
+          thrown = error;
+        }
+        if (text === undefined) return; // the bus asks the codec, as before
+        expect(thrown).toBeUndefined();
+        expect(encodeTextEnvelope('s', 'i', undefined, text)).toBe(encodeEnvelope('s', 'i', undefined, bytes!));
+      }),
+      params(3000),
     );
   }, 60_000);
 
