@@ -28,12 +28,19 @@ type ScriptFile = keyof typeof SCRIPT_BUILDS;
 const VIRTUAL_PREFIX = 'virtual:isoflux-script/';
 const SCRIPT_ENVIRONMENTS: Record<string, ScriptFile> = { iife: 'isoflux.iife.js', browser: 'isoflux.browser.iife.js' };
 
-/** `{ index: src/index.ts, memory/index: src/memory/index.ts, … }`: the root entry plus every folder with an index.ts. */
+/**
+ * `{ index: src/index.ts, memory/index: src/memory/index.ts, nats/internal: src/nats/internal.ts, … }`: the root
+ * entry, every folder with an index.ts, and every folder's declared `internal.ts` (an entry for transports that
+ * build on another, as jetstream on `isoflux/nats/internal`).
+ */
 function discoverEntries(): Record<string, string> {
   const entries: Record<string, string> = { index: join(SRC, 'index.ts') };
   for (const dirent of readdirSync(SRC, { withFileTypes: true })) {
-    const file = join(SRC, dirent.name, 'index.ts');
-    if (dirent.isDirectory() && existsSync(file)) entries[`${dirent.name}/index`] = file;
+    if (!dirent.isDirectory()) continue;
+    for (const name of ['index', 'internal']) {
+      const file = join(SRC, dirent.name, `${name}.ts`);
+      if (existsSync(file)) entries[`${dirent.name}/${name}`] = file;
+    }
   }
   return entries;
 }
@@ -46,7 +53,7 @@ function warnAboutUnexportedEntries(entries: Record<string, string>): Plugin {
     buildStart() {
       const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports?: Record<string, unknown> };
       for (const name of Object.keys(entries)) {
-        const subpath = name === 'index' ? '.' : `./${name.slice(0, -'/index'.length)}`;
+        const subpath = name === 'index' ? '.' : `./${name.replace(/\/index$/, '')}`;
         if (pkg.exports?.[subpath] === undefined) this.warn(`src/${name}.ts is built but package.json "exports" has no "${subpath}" entry`);
       }
     },

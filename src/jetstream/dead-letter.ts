@@ -4,7 +4,7 @@
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Headers } from '../core/message.js';
-import { toNatsHeaders } from '../nats/wire.js';
+import { toNatsHeaders } from '../nats/internal.js';
 import { fromJetStreamError } from './errors.js';
 import { identify } from './message-id.js';
 

@@ -4,7 +4,7 @@
  */
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { IsofluxError, RemoteError } from '../core/errors.js';
-import { fromNatsError, isNoResponders } from '../nats/wire.js';
+import { fromNatsError, isNoResponders } from '../nats/internal.js';
 
 /** No stream captures the subject, so JetStream could not store the message. Nothing was stored. */
 export class NoStreamError extends IsofluxError {

@@ -8,7 +8,7 @@ import type { Codec } from '../core/codec.js';
 import { createMessage, type Acker, type Message } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { ConsumeInfo, SettleOutcome, Telemetry } from '../core/telemetry.js';
-import { decodePayload } from '../nats/wire.js';
+import { decodePayload } from '../nats/internal.js';
 import { letterFor, sendDeadLetter, type DeadLetterTarget } from './dead-letter.js';
 import { identify } from './message-id.js';
 

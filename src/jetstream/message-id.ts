@@ -5,7 +5,7 @@
  */
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Headers } from '../core/message.js';
-import { fromNatsHeaders } from '../nats/wire.js';
+import { fromNatsHeaders } from '../nats/internal.js';
 
 /**
  * The id of a message stored without a `Nats-Msg-Id` (or with an empty one): `<stream>:<sequence>`, e.g.

@@ -12,7 +12,7 @@ import { abortable } from '../core/abort.js';
 import type { Headers } from '../core/message.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
-import { assertOpen, encodeForNats, toNatsHeaders } from '../nats/wire.js';
+import { assertOpen, encodeForNats, toNatsHeaders } from '../nats/internal.js';
 import { fromJetStreamError } from './errors.js';
 import { resolveJetStream, type JetStreamSource } from './source.js';
 

@@ -12,7 +12,7 @@ import { BufferedSubscription } from '../core/subscription.js';
 import { resolveSubscribeOptions, subscribeArguments } from '../core/subscribe-args.js';
 import type { ConsumeInfo, Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
-import { assertOpen } from '../nats/wire.js';
+import { assertOpen } from '../nats/internal.js';
 import { checkBehaviour, createConsumer, inboundPolicy, type ConsumerBehaviour, type CreatedConsumer, type DeliverFrom } from './consumer-setup.js';
 import { fromJetStreamError } from './errors.js';
 import { failAttempt, receive, type InboundPolicy } from './inbound.js';
