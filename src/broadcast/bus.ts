@@ -165,9 +165,11 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
     const headers = options?.headers;
     const id = options?.id;
     const item: MsgItem = headers === undefined && replyTo === undefined ? (id === undefined ? [Kind.Msg, subject, payload] : [Kind.Msg, subject, payload, id]) : [Kind.Msg, subject, payload, id, headers, replyTo];
-    const key = messageKey(this.id, this.#sender.push(item));
+    const sequence = this.#sender.push(item);
     this.#published++;
     if (routes.length === 0) return RESOLVED;
+    // the key (and default id) only when a subscriber in this tab needs it: most publishes have none here
+    const key = messageKey(this.id, sequence);
     const message = createMessage({ subject, payload, headers, id: id ?? key, replyTo });
     const waits = this.#routes.deliver(routes, message, key, options?.signal);
     return waits === undefined ? RESOLVED : Promise.all(waits).then(() => undefined);
@@ -182,13 +184,13 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
   /** A message from another tab; returns why it was dropped as forged, if it was. */
   #received(from: string, sequence: number, item: MsgItem): string | undefined {
     const subject = item[1];
-    const key = messageKey(from, sequence);
     if (subject.startsWith(this.#requests.prefix)) {
-      const outcome = this.#requests.resolve(subject, from, createMessage({ subject, payload: item[2], id: item[3] ?? key, headers: item[4] }));
+      const outcome = this.#requests.resolve(subject, from, createMessage({ subject, payload: item[2], id: item[3] ?? messageKey(from, sequence), headers: item[4] }));
       return outcome === 'forged' ? `a reply from ${JSON.stringify(from.slice(0, 64))}, a peer the request did not go to` : undefined;
     }
     const routes = this.#routes.match(subject);
     if (routes.length === 0) return undefined;
+    const key = messageKey(from, sequence);
     const message = createMessage({ subject, payload: item[2], id: item[3] ?? key, headers: item[4], replyTo: item[5] });
     const waits = this.#routes.deliver(routes, message, key, undefined);
     // A message from another tab cannot make its publisher wait: a `block` subscriber keeps it queued, and
