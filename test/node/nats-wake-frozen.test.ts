@@ -81,7 +81,7 @@ describe('a frozen page (CDP Page.setWebLifecycleState) thawed after a black hol
     http = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     browserProcess = await startChromium();
-    browser = await chromium.connectOverCDP(browserProcess.endpoint, { noDefaults: true } as Parameters<typeof chromium.connectOverCDP>[1]);
+    browser = await chromium.connectOverCDP(browserProcess.endpoint, { noDefaults: true });
     page = await browser.contexts()[0]!.newPage();
     const { port } = http.address() as { port: number };
     await page.goto(`http://127.0.0.1:${port}/`);

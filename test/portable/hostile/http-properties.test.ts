@@ -26,7 +26,7 @@ afterAll(async () => {
 function catchAll(options: HttpHandlerOptions = {}): { handler: HttpHandler; take(): Array<Message<unknown>> } {
   const handler = createHttpHandler({ basePath: '/events/', ...options });
   handlers.push(handler);
-  let seen: Array<Message<unknown>> = [];
+  const seen: Array<Message<unknown>> = [];
   handler.subscribe('>', (m) => void seen.push(m));
   return { handler, take: () => seen.splice(0) };
 }
