@@ -18,7 +18,7 @@ import { holdLock, webLocks, type HeldLock, type LockManagerLike } from '../core
 import type { BroadcastBusOptions, BroadcastBusStats } from './options.js';
 import { assertPostable } from './payload.js';
 import { Peers } from './peers.js';
-import { ReplyInbox } from './inbox.js';
+import { PendingRequests } from '../core/pending-requests.js';
 import { LocalRoutes } from './routes.js';
 import { FrameSender, TakenNotices } from './sender.js';
 import { WireReceiver } from './receive.js';
@@ -51,7 +51,7 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
   readonly #sender: FrameSender;
   readonly #peers: Peers;
   readonly #routes: LocalRoutes;
-  readonly #requests = new ReplyInbox(this.id);
+  readonly #requests = new PendingRequests(this.id);
   readonly #receiver: WireReceiver;
   readonly #presence: HeldLock | undefined;
   readonly #locks: LockManagerLike | undefined;
@@ -177,7 +177,7 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
 
   /** A reply to a request of this very bus (the responder is in this tab): no need to leave the tab. */
   #replyHere(replyTo: string, payload: unknown, options: PublishOptions | undefined): Promise<void> {
-    this.#requests.resolve(replyTo, undefined, createMessage({ subject: replyTo, payload, headers: options?.headers, id: options?.id }));
+    this.#requests.resolveFrom(replyTo, undefined, createMessage({ subject: replyTo, payload, headers: options?.headers, id: options?.id }));
     return RESOLVED;
   }
 
@@ -185,7 +185,7 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
   #received(from: string, sequence: number, item: MsgItem): string | undefined {
     const subject = item[1];
     if (subject.startsWith(this.#requests.prefix)) {
-      const outcome = this.#requests.resolve(subject, from, createMessage({ subject, payload: item[2], id: item[3] ?? messageKey(from, sequence), headers: item[4] }));
+      const outcome = this.#requests.resolveFrom(subject, from, createMessage({ subject, payload: item[2], id: item[3] ?? messageKey(from, sequence), headers: item[4] }));
       return outcome === 'forged' ? `a reply from ${JSON.stringify(from.slice(0, 64))}, a peer the request did not go to` : undefined;
     }
     const routes = this.#routes.match(subject);
@@ -254,7 +254,7 @@ export class BroadcastBus<M extends TopicMap = AnyTopics>
     if (this.#closed) throw new ClosedError('BroadcastBus');
     assertSubject(subject, { wildcards: false });
     if (this.#routes.match(subject).length === 0 && !this.#peers.interested(subject)) throw new NoRespondersError(subject);
-    const open = this.#requests.open(subject, this.#peers.responders(subject), options.timeoutMs ?? this.#options.requestTimeoutMs ?? 5000, options.signal);
+    const open = this.#requests.open(subject, options.timeoutMs ?? this.#options.requestTimeoutMs ?? 5000, options.signal, this.#peers.responders(subject));
     const telemetry = this.#options.telemetry;
     try {
       if (telemetry?.enabled()) await this.#publishTraced(subject, payload, options, open.replyTo, telemetry);

@@ -9,6 +9,15 @@ import type { Message } from './message.js';
 
 type Finish = (error: Error | undefined, message?: Message<unknown>) => void;
 
+interface Pending {
+  readonly finish: Finish;
+  /** The peers the request went to, where the transport knows them: a reply from another is forged. */
+  readonly responders: ReadonlySet<string> | undefined;
+}
+
+/** What became of a reply handed to {@link PendingRequests.resolveFrom}. */
+export type ReplyOutcome = 'accepted' | 'unknown' | 'forged';
+
 /** One open request. */
 export interface OpenRequest {
   /** The subject the responder answers on. */
@@ -25,7 +34,7 @@ export interface OpenRequest {
 export class PendingRequests {
   /** Every reply subject of this bus starts with it. */
   readonly prefix: string;
-  readonly #pending = new Map<string, Finish>();
+  readonly #pending = new Map<string, Pending>();
 
   constructor(owner: string) {
     this.prefix = `_INBOX.${owner}.`;
@@ -35,7 +44,11 @@ export class PendingRequests {
     return this.#pending.size;
   }
 
-  open(subject: string, timeoutMs: number, signal: AbortSignal | undefined): OpenRequest {
+  /**
+   * Opens a request on `subject`. With `responders` (peer ids), only a reply from one of them, or from this
+   * bus itself, is accepted by {@link resolveFrom}.
+   */
+  open(subject: string, timeoutMs: number, signal: AbortSignal | undefined, responders?: ReadonlySet<string>): OpenRequest {
     // unguessable (not a counter): a reply can only come from whoever was handed the request
     const replyTo = this.prefix + randomToken();
     const what = `request on ${JSON.stringify(subject)}`;
@@ -54,7 +67,7 @@ export class PendingRequests {
       };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#pending.set(replyTo, finish);
+      this.#pending.set(replyTo, { finish, responders });
     });
     return { replyTo, reply, fail: (error) => finish(error), over: over.signal };
   }
@@ -66,13 +79,24 @@ export class PendingRequests {
 
   /** Delivers a reply; false when nobody waits (late, duplicate, or another bus's): it is then dropped, as on NATS. */
   resolve(replyTo: string, message: Message<unknown>): boolean {
-    const finish = this.#pending.get(replyTo);
-    finish?.(undefined, message);
-    return finish !== undefined;
+    return this.resolveFrom(replyTo, undefined, message) === 'accepted';
+  }
+
+  /**
+   * Delivers a reply that `from` (a peer id, or undefined for this bus itself) sent to `replyTo`. Unknown:
+   * nobody waits (late, duplicate, guessed); forged: the request named its responders and `from` is not one.
+   * Neither reaches the requester.
+   */
+  resolveFrom(replyTo: string, from: string | undefined, message: Message<unknown>): ReplyOutcome {
+    const pending = this.#pending.get(replyTo);
+    if (pending === undefined) return 'unknown';
+    if (from !== undefined && pending.responders !== undefined && !pending.responders.has(from)) return 'forged';
+    pending.finish(undefined, message);
+    return 'accepted';
   }
 
   /** Fails every open request with `error`. */
   failAll(error: Error): void {
-    for (const finish of [...this.#pending.values()]) finish(error);
+    for (const pending of [...this.#pending.values()]) pending.finish(error);
   }
 }
