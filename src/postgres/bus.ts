@@ -105,8 +105,8 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
    * bodies read as text (see `ReceiverContext.jsonText`), without a UTF-8 round trip each way.
    */
   readonly #jsonText: boolean;
-  /** The last subject published and found valid: a string equal to it needs no second check. */
-  #checkedSubject = '';
+  /** The last subject that passed assertSubject (a burst to one subject checks it once). */
+  #checkedSubject: string | undefined = undefined;
   readonly #schema: StandardSchemaV1 | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #onListen: ((channel: string) => void) | undefined;
@@ -155,7 +155,8 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
   #publish(subject: string, payload: unknown, id: string, headers: Headers | undefined, options: PostgresPublishOptions | undefined): Promise<void> {
     try {
       if (this.#closed) throw new ClosedError('PostgresBus');
-      if (subject !== this.#checkedSubject) {
+      // only a string can skip the check: an undefined subject must not match the unset cache
+      if (typeof subject !== 'string' || subject !== this.#checkedSubject) {
         assertSubject(subject, { wildcards: false });
         this.#checkedSubject = subject;
       }
