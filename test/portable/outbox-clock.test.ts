@@ -2,7 +2,7 @@
  * The outbox keeps its deadlines on a monotonic clock: moving the wall clock (`Date.now()`, mocked here, the
  * only thing that moves) during a backoff neither stalls nor hurries the retry, and ages stay true.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createOutbox, memoryStore, type Outbox } from '../../src/outbox/index.js';
 import { ScriptedTarget } from './outbox-fixtures.js';
 
@@ -11,18 +11,20 @@ const realNow = Date.now.bind(Date);
 let offset = 0;
 /** Moves the wall clock by `ms` from now on; `performance.now()` is untouched. */
 const moveWallClock = (ms: number): void => void (offset += ms);
+/** Replaces `Date.now` by the movable wall clock (plain assignment: the Deno and workerd runners have no `vi`). */
+const mockWallClock = (): void => void (Date.now = () => realNow() + offset);
 
 describe('outbox: a moved wall clock changes nothing', () => {
   const open: Outbox[] = [];
   afterEach(async () => {
-    vi.restoreAllMocks();
+    Date.now = realNow;
     offset = 0;
     await Promise.all(open.splice(0).map((o) => o.close()));
   });
 
   /** A relay whose first attempt fails; resolves with the ms (monotonic) between that failure and the retry. */
   async function retryAfterMoving(ms: number): Promise<{ waited: number; box: Outbox }> {
-    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    mockWallClock();
     let failedAt = 0;
     let retriedAt = 0;
     const target = new ScriptedTarget((_call, attempt) => {
@@ -57,7 +59,7 @@ describe('outbox: a moved wall clock changes nothing', () => {
   }
 
   it('keeps ages true and non-negative, and maxAgeMs on real elapsed time, whichever way the clock moves', async () => {
-    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    mockWallClock();
     const target = new ScriptedTarget(() => {
       throw new Error('broker away');
     });
