@@ -97,8 +97,12 @@ describe('allowedOrigins', () => {
   });
 
   it('the client reports a 403 as a typed forbidden error', async () => {
+    // the handler's own 403 (a browser's fetch cannot forge Origin, so the answer is replayed as sent)
     const { handler } = serve({ allowedOrigins: ['https://app.example'] });
-    const client = createHttpClient(`${ORIGIN}/events/`, { fetch: (input, init) => inProcessFetch(handler)(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin: 'https://evil.example' } }) });
+    const refused = await handler.fetch(hostile('/events/a', '1', [['content-type', 'application/json'], ['origin', 'https://evil.example']]));
+    const status = refused.status;
+    const body = await refused.text();
+    const client = createHttpClient(`${ORIGIN}/events/`, { fetch: async () => new Response(body, { status, headers: { 'content-type': 'application/json' } }) });
     await expect(client.publish('a', 1)).rejects.toMatchObject({ code: 'forbidden', name: 'ForbiddenError' });
   });
 
