@@ -42,7 +42,8 @@ test.afterEach(async () => {
 const outbox = (page: Page) => page.locator('[data-panel="outbox"]');
 const cell = (page: Page, key: string) => outbox(page).getByTestId(`outbox-${key}`);
 
-async function openDemo(): Promise<Page> {
+/** Opens the demo; `relay` is what the relay cell must settle on (paused while the broker is away). */
+async function openDemo(relay: 'relaying' | 'paused' = 'relaying'): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
@@ -50,7 +51,7 @@ async function openDemo(): Promise<Page> {
   });
   await page.goto(demo.url);
   await expect(outbox(page)).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
-  await expect(cell(page, 'relay')).toHaveText('relaying');
+  await expect(cell(page, 'relay')).toHaveText(relay);
   return page;
 }
 
@@ -82,7 +83,7 @@ test('broker taken away: messages wait in IndexedDB across a reload, then each a
 
   // a reload while the broker is away: the messages are in IndexedDB, not in the page
   await page.close();
-  page = await openDemo();
+  page = await openDemo('paused');
   await expect(cell(page, 'depth')).toHaveText('1000');
   expect((await busStats()).stored).toBe(before);
 
