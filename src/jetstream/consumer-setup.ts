@@ -101,7 +101,7 @@ export async function createConsumer(js: JetStreamClient, stream: string, filter
     const info = await jsm.consumers.add(stream, config);
     return { consumer: js.consumers.getConsumerFromInfo(info), name: info.name, ephemeral: durable === undefined };
   } catch (error) {
-    throw fromJetStreamError(error, filter ?? stream, `creating a consumer on stream ${JSON.stringify(stream)}`, 0);
+    throw fromJetStreamError(error, filter ?? stream, `creating a consumer on stream ${JSON.stringify(stream)}`);
   }
 }
 

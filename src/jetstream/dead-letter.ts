@@ -74,6 +74,6 @@ export async function sendDeadLetter(js: JetStreamClient, target: DeadLetterTarg
   try {
     await js.publish(target, letter.data, { headers: toNatsHeaders(id, headers) });
   } catch (error) {
-    throw fromJetStreamError(error, target, `dead-letter publish on ${JSON.stringify(target)}`, 0);
+    throw fromJetStreamError(error, target, `dead-letter publish on ${JSON.stringify(target)}`);
   }
 }

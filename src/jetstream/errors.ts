@@ -6,10 +6,17 @@ import { JetStreamApiError } from '@nats-io/jetstream';
 import { IsofluxError, RemoteError } from '../core/errors.js';
 import { fromNatsError, isNoResponders } from '../nats/internal.js';
 
-/** No stream captures the subject, so JetStream could not store the message. Nothing was stored. */
+/**
+ * No stream answered for the subject, so nothing was stored: either none captures it, or (in a cluster) its
+ * stream is electing a leader — JetStream answers both the same way, so a caller that may be in a cluster
+ * retries for a while (the outbox does: `noRespondersGraceMs`).
+ */
 export class NoStreamError extends IsofluxError {
   constructor(readonly subject: string) {
-    super('no_responders', `No JetStream stream captures ${JSON.stringify(subject)}: create one whose subjects match it (ensureStream), or check the subject.`);
+    super(
+      'no_responders',
+      `No JetStream stream answered for ${JSON.stringify(subject)}: no stream captures it (create one whose subjects match it with ensureStream, or check the subject), or its stream has no leader right now (a cluster election: retry in a few seconds).`,
+    );
   }
 }
 
@@ -28,12 +35,16 @@ export class StreamConfigConflictError extends IsofluxError {
   }
 }
 
+/** @nats-io/jetstream's default timeout of a JetStream API request (stream and consumer calls), in ms. */
+export const JETSTREAM_API_TIMEOUT_MS = 5000;
+
 /**
- * Maps a JetStream client error: no stream → `no_responders` ({@link NoStreamError}), a JetStream API refusal
+ * Maps a JetStream client error (`timeoutMs`: what the request waited, the JetStream API's default unless
+ * the caller set another): no stream → `no_responders` ({@link NoStreamError}), a JetStream API refusal
  * (wrong last sequence, wrong stream …) → `remote_error` with the API's `err_code` as `remoteCode`, then the
  * nats-core mapping (closed, timeout).
  */
-export function fromJetStreamError(error: unknown, subject: string, what: string, timeoutMs: number): unknown {
+export function fromJetStreamError(error: unknown, subject: string, what: string, timeoutMs: number = JETSTREAM_API_TIMEOUT_MS): unknown {
   if (error instanceof IsofluxError) return error;
   if (isNoResponders(error)) return new NoStreamError(subject);
   if (error instanceof JetStreamApiError) {

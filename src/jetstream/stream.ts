@@ -45,7 +45,7 @@ export async function ensureStream(manager: JetStreamManager | NatsConnection, c
       return { created: true, info: await jsm.streams.add(config) };
     } catch (error) {
       // another process created it between our lookup and add: compare with theirs
-      if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw fromJetStreamError(error, config.name, 'ensureStream', 0);
+      if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw fromJetStreamError(error, config.name, 'ensureStream');
     }
   }
   throw new InvalidArgumentError(`ensureStream: stream ${JSON.stringify(config.name)} keeps appearing and disappearing; is another process deleting it?`);
@@ -56,7 +56,7 @@ async function lookup(jsm: JetStreamManager, name: string): Promise<StreamInfo |
     return await jsm.streams.info(name);
   } catch (error) {
     if (error instanceof JetStreamApiError && error.code === STREAM_NOT_FOUND) return undefined;
-    throw fromJetStreamError(error, name, 'ensureStream', 0);
+    throw fromJetStreamError(error, name, 'ensureStream');
   }
 }
 

@@ -193,7 +193,7 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
       state.created = await createConsumer(this.jetstream, this.#options.stream, pattern, durable, deliver, ackWaitMs);
       messages = state.messages = await state.created.consumer.consume({ max_messages: batch, abort_on_missing_resource: true });
     } catch (error) {
-      const failure = fromJetStreamError(error, pattern, 'subscribe', 0);
+      const failure = fromJetStreamError(error, pattern, 'subscribe');
       markReady(failure);
       if (!subscription.isClosed) {
         subscription.reportError(failure);
@@ -224,7 +224,7 @@ export class JetStreamSubscriber<M extends TopicMap = AnyTopics> implements Subs
     }
     const ended = failed ?? (await messages.closed());
     if (!subscription.isClosed) {
-      if (ended instanceof Error) subscription.reportError(fromJetStreamError(ended, pattern, 'consume', 0));
+      if (ended instanceof Error) subscription.reportError(fromJetStreamError(ended, pattern, 'consume'));
       await subscription.unsubscribe();
     }
   }
