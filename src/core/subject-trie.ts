@@ -41,6 +41,15 @@ function slotCollect<V>(slot: Slot<V>, found: Set<V>): void {
   else found.add(slot.one);
 }
 
+/** `values` without repeats, first occurrence kept; a short list is scanned (a Set costs more than it saves). */
+function unique<V>(values: V[]): V[] {
+  if (values.length > 16) return Array.from(new Set(values));
+  for (let i = 1; i < values.length; i++) {
+    if (values.lastIndexOf(values[i] as V, i - 1) !== -1) return Array.from(new Set(values));
+  }
+  return values;
+}
+
 class TrieNode<V> {
   children: Map<string, TrieNode<V>> | undefined;
   star: TrieNode<V> | undefined;
@@ -57,8 +66,8 @@ class TrieNode<V> {
 /** Maximum cached subjects; the cache is cleared when full, so memory stays bounded whatever the traffic. */
 const CACHE_LIMIT = 4096;
 
-/** Subjects up to this many tokens are walked recursively (far below any stack limit); deeper ones iteratively. */
-const RECURSION_LIMIT = 256;
+/** Subjects up to this many characters (so at most half as many tokens) are walked recursively; longer ones iteratively. */
+const RECURSION_LIMIT = 512;
 
 /**
  * Maps subject patterns to values; `match(subject)` returns every value whose pattern matches.
@@ -150,12 +159,11 @@ export class SubjectTrie<V> {
   match(subject: string): readonly V[] {
     const cached = this.#cache.get(subject);
     if (cached !== undefined) return cached;
-    const tokens = subject.split('.');
     let result: V[] = [];
-    if (tokens.length <= RECURSION_LIMIT) this.#walk(this.#root, tokens, 0, result);
-    else this.#collect(this.#root, tokens, result);
+    if (subject.length <= RECURSION_LIMIT) this.#walk(this.#root, subject, 0, result);
+    else this.#collect(this.#root, subject.split('.'), result);
     // a value reached by two patterns (one peer, many patterns) is listed once
-    if (result.length > 1) result = Array.from(new Set(result));
+    if (result.length > 1) result = unique(result);
     this.#remember(subject, result);
     return result;
   }
@@ -180,23 +188,28 @@ export class SubjectTrie<V> {
   }
 
   /**
-   * The common walk: follows the exact child down, branching (recursion) only where a `*` child exists too,
-   * exact first. Bounded by {@link RECURSION_LIMIT} tokens; deeper subjects take the iterative walk.
+   * The common walk, over the subject string itself (no split: `String.prototype.split` costs more than the
+   * whole walk): follows the exact child down, branching (recursion) only where a `*` child exists too, exact
+   * first. `start` is where the next token begins; past the end, the subject is consumed. Subjects longer than
+   * {@link RECURSION_LIMIT} characters take the iterative walk.
    */
-  #walk(start: TrieNode<V>, tokens: string[], from: number, out: V[]): void {
+  #walk(start: TrieNode<V>, subject: string, from: number, out: V[]): void {
     let node = start;
-    for (let i = from; ; i++) {
-      if (i === tokens.length) return slotPush(node.values, out);
+    for (let at = from; ; ) {
+      if (at > subject.length) return slotPush(node.values, out);
       slotPush(node.tail, out);
-      const exact = node.children?.get(tokens[i] as string);
+      const dot = subject.indexOf('.', at);
+      const end = dot === -1 ? subject.length : dot;
+      const exact = node.children?.get(subject.slice(at, end));
       const star = node.star;
       if (star === undefined) {
         if (exact === undefined) return;
         node = exact;
       } else {
-        if (exact !== undefined) this.#walk(exact, tokens, i + 1, out);
+        if (exact !== undefined) this.#walk(exact, subject, end + 1, out);
         node = star;
       }
+      at = end + 1;
     }
   }
 
