@@ -51,6 +51,10 @@ function unique<V>(values: V[]): V[] {
 }
 
 class TrieNode<V> {
+  /** The only child while there is one (most nodes of distinct subjects have one): no Map for it. */
+  onlyToken: string | undefined;
+  only: TrieNode<V> | undefined;
+  /** The children once there are two or more. */
   children: Map<string, TrieNode<V>> | undefined;
   star: TrieNode<V> | undefined;
   /** Values whose pattern ends at this node. */
@@ -58,8 +62,44 @@ class TrieNode<V> {
   /** Values whose pattern ends with `>` right after this node. */
   tail: Slot<V>;
 
+  child(token: string): TrieNode<V> | undefined {
+    if (this.children !== undefined) return this.children.get(token);
+    return this.onlyToken === token ? this.only : undefined;
+  }
+
+  /** The child for `token`, made when missing. */
+  childOrNew(token: string): TrieNode<V> {
+    const found = this.child(token);
+    if (found !== undefined) return found;
+    const made = new TrieNode<V>();
+    if (this.children !== undefined) this.children.set(token, made);
+    else if (this.only === undefined) {
+      this.onlyToken = token;
+      this.only = made;
+    } else {
+      this.children = new Map([[this.onlyToken as string, this.only]]);
+      this.children.set(token, made);
+      this.onlyToken = undefined;
+      this.only = undefined;
+    }
+    return made;
+  }
+
+  deleteChild(token: string): void {
+    if (this.children !== undefined) this.children.delete(token);
+    else if (this.onlyToken === token) {
+      this.onlyToken = undefined;
+      this.only = undefined;
+    }
+  }
+
+  forEachChild(visit: (child: TrieNode<V>) => void): void {
+    if (this.only !== undefined) visit(this.only);
+    if (this.children !== undefined) for (const child of this.children.values()) visit(child);
+  }
+
   isEmpty(): boolean {
-    return (this.children === undefined || this.children.size === 0) && this.star === undefined && this.values === undefined && this.tail === undefined;
+    return this.only === undefined && (this.children === undefined || this.children.size === 0) && this.star === undefined && this.values === undefined && this.tail === undefined;
   }
 }
 
@@ -99,10 +139,7 @@ export class SubjectTrie<V> {
       }
       if (token === '*') node = node.star ??= new TrieNode<V>();
       else {
-        const children = (node.children ??= new Map());
-        let next = children.get(token);
-        if (next === undefined) children.set(token, (next = new TrieNode<V>()));
-        node = next;
+        node = node.childOrNew(token);
       }
     }
     node.values = slotAdd(node.values, value);
@@ -124,7 +161,7 @@ export class SubjectTrie<V> {
         return true;
       }
       path.push([node, token]);
-      node = token === '*' ? node.star : node.children?.get(token);
+      node = token === '*' ? node.star : node.child(token);
       if (node === undefined) return false;
     }
     const values = slotDelete(node.values, value);
@@ -143,7 +180,7 @@ export class SubjectTrie<V> {
       slotCollect(node.values, found);
       slotCollect(node.tail, found);
       if (node.star !== undefined) nodes.push(node.star);
-      if (node.children !== undefined) for (const child of node.children.values()) nodes.push(child);
+      node.forEachChild((child) => nodes.push(child));
     }
     return Array.from(found);
   }
@@ -200,7 +237,7 @@ export class SubjectTrie<V> {
       slotPush(node.tail, out);
       const dot = subject.indexOf('.', at);
       const end = dot === -1 ? subject.length : dot;
-      const exact = node.children?.get(subject.slice(at, end));
+      const exact = node.only === undefined && node.children === undefined ? undefined : node.child(subject.slice(at, end));
       const star = node.star;
       if (star === undefined) {
         if (exact === undefined) return;
@@ -230,7 +267,7 @@ export class SubjectTrie<V> {
         nodes.push(node.star);
         depths.push(index + 1);
       }
-      const exact = node.children?.get(tokens[index] as string);
+      const exact = node.child(tokens[index] as string);
       if (exact !== undefined) {
         nodes.push(exact);
         depths.push(index + 1);
@@ -243,7 +280,7 @@ export class SubjectTrie<V> {
     for (let i = path.length - 1; i >= 0 && child.isEmpty(); i--) {
       const [parent, token] = path[i] as [TrieNode<V>, string];
       if (token === '*') parent.star = undefined;
-      else parent.children?.delete(token);
+      else parent.deleteChild(token);
       child = parent;
     }
   }
