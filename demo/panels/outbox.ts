@@ -334,16 +334,24 @@ export const outboxPanel: DemoPanel = {
     );
 
 
-    // what the broker holds, read at most twice a second while the status changes
+    // what the broker holds, read at most twice a second while the status changes; a change that comes
+    // while a read is under way asks for one more read after it, so the last figure is never a stale one
     let heldRead: Promise<void> | undefined;
+    let heldStale = false;
     const refreshHeld = (): void => {
-      heldRead ??= broker
+      if (heldRead !== undefined) {
+        heldStale = true;
+        return;
+      }
+      heldStale = false;
+      heldRead = broker
         .held()
         .then((h) => void (held = h === undefined ? '–' : `${h.stored}${h.duplicates ? ` (+${h.duplicates} dup.)` : ''}`), () => undefined)
         .then(() => new Promise((resolve) => setTimeout(resolve, 500)))
         .then(() => {
           heldRead = undefined;
           render();
+          if (heldStale) refreshHeld();
         });
     };
     const refreshLetters = async (): Promise<void> => {
