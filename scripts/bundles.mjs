@@ -37,7 +37,7 @@ export const SIZE_BUDGETS = {
   isoflux: { own: 9_000 },
   'isoflux/memory': { own: 9_000 },
   'isoflux/otel': { own: 2_500, withDeps: 6_500 },
-  'isoflux/nats': { own: 12_000, withDeps: 58_000 },
+  'isoflux/nats': { own: 13_500, withDeps: 58_000 },
   'isoflux/jetstream': { own: 13_500, withDeps: 84_000 },
   'isoflux/postgres': { own: 11_000 },
   'isoflux/http': { own: 15_000 },
