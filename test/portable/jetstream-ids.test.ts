@@ -2,14 +2,14 @@
  * Stable ids for JetStream messages stored without `Nats-Msg-Id` (published by a plain nats.js client):
  * `<stream>:<sequence>` on every delivery, redelivery and replay, so `dedup` works on them. In every runtime.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { connectNats } from '../../src/nats/index.js';
-import { createJetStreamConsumer, createJetStreamSubscriber, ensureStream, type JetStreamSubscriber } from '../../src/jetstream/index.js';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { createJetStreamConsumer, createJetStreamSubscriber, type JetStreamSubscriber } from '../../src/jetstream/index.js';
 import { dedup } from '../../src/middleware/index.js';
 import type { Message } from '../../src/index.js';
 import { Inbox } from './conformance/wait.js';
+import { useTestStream } from './jetstream-fixtures.js';
 
 describe('jetstream ids of messages stored without Nats-Msg-Id', () => {
   let nc: NatsConnection;
@@ -17,20 +17,15 @@ describe('jetstream ids of messages stored without Nats-Msg-Id', () => {
   let root: string;
   let stream: string;
   let subscriber: JetStreamSubscriber;
-  let n = 0;
+  const t = useTestStream('ids');
 
-  beforeEach(async () => {
-    nc = await connectNats(inject('natsWsUrl'));
+  beforeEach(() => {
+    ({ nc, root, stream } = t);
     plain = jetstream(nc);
-    root = `ids${Date.now().toString(36)}${(n++).toString(36)}`;
-    stream = root.toUpperCase();
-    await ensureStream(nc, { name: stream, subjects: [`${root}.>`] });
     subscriber = createJetStreamSubscriber(nc, { stream });
   });
   afterEach(async () => {
     await subscriber.close();
-    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
-    await nc.close();
   });
 
   /** Publishes JSON through nats.js alone (no isoflux, no msgID) and returns the stored sequence. */

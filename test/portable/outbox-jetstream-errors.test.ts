@@ -3,29 +3,22 @@
  * a message over the stream's max_msg_size (10054) and a subject no stream captures go to the dead letters
  * with their reason, while the rest of their subject is stored once each.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connectNats } from '../../src/nats/index.js';
-import { createJetStreamPublisher, ensureStream, type JetStreamPublisher } from '../../src/jetstream/index.js';
+import { createJetStreamPublisher, type JetStreamPublisher } from '../../src/jetstream/index.js';
 import { createOutbox, memoryStore } from '../../src/outbox/index.js';
+import { useTestStream } from './jetstream-fixtures.js';
 
 describe('outbox into JetStream: permanent refusals', () => {
   let nc: NatsConnection;
   let js: JetStreamPublisher;
   let root: string;
   let stream: string;
-  let n = 0;
+  const t = useTestStream('obe', { max_msg_size: 512, duplicate_window: 60_000_000_000 });
 
-  beforeEach(async () => {
-    nc = await connectNats(inject('natsWsUrl'));
+  beforeEach(() => {
+    ({ nc, root, stream } = t);
     js = createJetStreamPublisher(nc);
-    root = `obe${Date.now().toString(36)}${(n++).toString(36)}`;
-    stream = root.toUpperCase();
-    await ensureStream(nc, { name: stream, subjects: [`${root}.>`], max_msg_size: 512, duplicate_window: 60_000_000_000 });
-  });
-  afterEach(async () => {
-    await (await js.jetstream.jetstreamManager()).streams.delete(stream).catch(() => undefined);
-    await nc.close();
   });
 
   it('dead-letters a message over max_msg_size at once (10054) and keeps the subject flowing', async () => {

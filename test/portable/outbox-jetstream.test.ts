@@ -2,31 +2,24 @@
  * The outbox relaying into a real JetStream stream (memory store), in every runtime: ids become Nats-Msg-Id,
  * headers travel, and a resend after a relay died between the ack and the removal is stored once.
  */
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { connectNats } from '../../src/nats/index.js';
-import { createJetStreamPublisher, ensureStream, type JetStreamPublisher } from '../../src/jetstream/index.js';
+import { createJetStreamPublisher, type JetStreamPublisher } from '../../src/jetstream/index.js';
 import { createOutbox, memoryStore } from '../../src/outbox/index.js';
 import { sleep } from './conformance/wait.js';
 import { wrapStore } from './outbox-fixtures.js';
+import { useTestStream } from './jetstream-fixtures.js';
 
 describe('outbox into JetStream', () => {
   let nc: NatsConnection;
   let js: JetStreamPublisher;
   let root: string;
   let stream: string;
-  let n = 0;
+  const t = useTestStream('ob');
 
-  beforeEach(async () => {
-    nc = await connectNats(inject('natsWsUrl'));
+  beforeEach(() => {
+    ({ nc, root, stream } = t);
     js = createJetStreamPublisher(nc);
-    root = `ob${Date.now().toString(36)}${(n++).toString(36)}`;
-    stream = root.toUpperCase();
-    await ensureStream(nc, { name: stream, subjects: [`${root}.>`] });
-  });
-  afterEach(async () => {
-    await (await js.jetstream.jetstreamManager()).streams.delete(stream).catch(() => undefined);
-    await nc.close();
   });
 
   const stored = async (): Promise<number> => (await (await js.jetstream.jetstreamManager()).streams.info(stream)).state.messages;
