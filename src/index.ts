@@ -20,3 +20,4 @@ export { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER, answering, errorReplyHeaders, 
 export { publishWithTelemetry, type Telemetry, type PublishInfo, type PublishScope, type ConsumeInfo, type SettleOutcome } from './core/telemetry.js';
 export { subscribeArguments, resolveSubscribeOptions, type SubscribeArguments } from './core/subscribe-args.js';
 export { PendingRequests, type OpenRequest } from './core/pending-requests.js';
+export { tap, Taps, TAP, tapClock, type TapEvent, type TapKind, type TapListener, type Tappable } from './core/wiretap.js';
