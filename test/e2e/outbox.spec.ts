@@ -3,7 +3,8 @@
  * stream over WebSocket. Every check counts what the stream holds: each message exactly once, in order per
  * subject, across a broker outage, a reload, a crashed relaying tab, two tabs enqueueing at once; a poison
  * message dead-lettered while the rest flow; a real storage quota, filled to the last byte while the relay
- * drains (removals need no space; nothing delivered is sent again after a reload); persistent storage.
+ * drains (removals need no space; nothing delivered is sent again after a reload); persistent storage; every
+ * first ack lost on the way back (the resend with the same id is acked as a duplicate: one copy).
  */
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { chromium, expect, test, type BrowserContext, type CDPSession, type Page } from 'playwright/test';
 import { chromiumLaunchOptions } from '../harness/chromium';
 import { startNatsServer, type NatsServer } from '../setup/nats-server.mjs';
+import { startAckDroppingProxy } from '../setup/ack-dropping-proxy.mjs';
 import { openTabs, type FixtureServer } from './fixtures/serve.js';
 import { serveOutboxFixtures } from './fixtures/outbox-serve.js';
 import type { OpenOptions, OutboxTabApi } from './fixtures/outbox.js';
@@ -155,6 +157,28 @@ test('two tabs enqueueing at once: one relay, each tab’s order kept, nothing d
   const relays = await Promise.all([a, b].map((p) => p.evaluate(() => window.outboxTab.status())));
   expect(relays.map((s) => s.relay).sort()).toEqual(['relaying', 'standby']);
   expect(relays[0]!.delivered + relays[1]!.delivered).toBe(1000);
+});
+
+test('every first PubAck lost on the way back: the resend carries the same id, the stream keeps one copy of each', async () => {
+  // the proxy lets each publish reach nats-server and drops the ack of its first stored copy
+  const proxy = await startAckDroppingProxy(Number(new URL(nats.wsUrl!).port), { websocket: true });
+  try {
+    const page = await tab({ database: ns, wsUrl: `ws://127.0.0.1:${proxy.port}`, relay: { publishTimeoutMs: 1000 } });
+    for (const key of ['a', 'b', 'c', 'd']) await page.evaluate(([s, t]) => window.outboxTab.publish(s!, t!, 0, 5), [`${ns}.${key}`, key]);
+    await page.evaluate(() => window.outboxTab.drained());
+    const stored = await streamContents();
+    expectExactlyOnceInOrder(stored, { a: 5, b: 5, c: 5, d: 5 });
+    // each of the 20 stored once and its ack dropped; each acked later only as a duplicate of that copy
+    expect(proxy.stats()).toMatchObject({ dropped: 20 });
+    expect(proxy.stats().duplicateAcks).toBe(proxy.stats().passedAcks);
+    expect(proxy.stats().duplicateAcks).toBeGreaterThanOrEqual(20);
+    const status = await page.evaluate(() => window.outboxTab.status());
+    expect(status).toMatchObject({ depth: 0, delivered: 20 });
+    expect(status.retried).toBeGreaterThanOrEqual(20);
+    expect(status.lastError?.code).toBe('timeout');
+  } finally {
+    await proxy.close();
+  }
 });
 
 test('a subject no stream captures is dead-lettered (rejected, no_responders) after its grace while the rest keep flowing', async () => {
