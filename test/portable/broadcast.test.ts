@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBroadcastBus, WIRE_VERSION, type BroadcastBus, type BroadcastBusOptions, type MalformedFrameError, type WireVersionError } from '../../src/broadcast/index.js';
 import { Inbox, sleep } from './conformance/wait.js';
+import { until } from './waits.js';
 
 const hasBroadcastChannel = typeof BroadcastChannel === 'function';
 let run = 0;
@@ -53,10 +54,15 @@ if (!hasBroadcastChannel) {
       const remote = new Inbox();
       await Promise.all([a.subscribe('chat.>', local.push).ready, b.subscribe('chat.>', remote.push).ready]);
       await a.publish('chat.room1', 'hi');
-      await local.waitFor(1);
-      await remote.waitFor(1);
-      await sleep(50);
-      expect([local.payloads, remote.payloads]).toEqual([['hi'], ['hi']]);
+      // Barrier: a duplicate from a, or an echo from b, would be posted before the end marker of the
+      // same sender, and one channel delivers a sender's frames in order.
+      await a.publish('chat.end', 'a');
+      await local.waitFor(2);
+      await remote.waitFor(2);
+      await b.publish('chat.end', 'b');
+      await local.waitFor(3);
+      await remote.waitFor(3);
+      expect([local.payloads, remote.payloads]).toEqual([['hi', 'a', 'b'], ['hi', 'a', 'b']]);
       expect(remote.messages[0]?.id).toBe(local.messages[0]?.id);
     });
 
@@ -65,14 +71,16 @@ if (!hasBroadcastChannel) {
       const [a, b] = await pair();
       const inbox = new Inbox();
       await b.subscribe('n', inbox.push).ready;
-      await sleep(10);
+      // Barrier: every frame a sent before this one has reached b when b has it.
+      await a.publish('n', -1);
+      await inbox.waitFor(1);
       const sentBefore = a.stats.framesSent;
       const receivedBefore = b.stats.framesReceived;
       for (let i = 0; i < 500; i++) void a.publish('n', i);
-      await inbox.waitFor(500);
+      await inbox.waitFor(501);
       expect(a.stats.framesSent - sentBefore).toBe(1);
       expect(b.stats.framesReceived - receivedBefore).toBe(1);
-      expect(inbox.payloads).toEqual(Array.from({ length: 500 }, (_, i) => i));
+      expect(inbox.payloads).toEqual([-1, ...Array.from({ length: 500 }, (_, i) => i)]);
     });
 
     it('splits a burst larger than maxBatch into several frames without losing order', async () => {
@@ -80,12 +88,13 @@ if (!hasBroadcastChannel) {
       const [a, b] = await pair({ maxBatch: 100 });
       const inbox = new Inbox();
       await b.subscribe('n', inbox.push).ready;
-      await sleep(10);
+      await a.publish('n', -1); // barrier, as above
+      await inbox.waitFor(1);
       const before = a.stats.framesSent;
       for (let i = 0; i < 250; i++) void a.publish('n', i);
-      await inbox.waitFor(250);
+      await inbox.waitFor(251);
       expect(a.stats.framesSent - before).toBe(3);
-      expect(inbox.payloads).toEqual(Array.from({ length: 250 }, (_, i) => i));
+      expect(inbox.payloads).toEqual([-1, ...Array.from({ length: 250 }, (_, i) => i)]);
     });
 
     it('keeps namespaces apart', async () => {
@@ -95,6 +104,7 @@ if (!hasBroadcastChannel) {
       const inbox = new Inbox();
       await b.subscribe('x', inbox.push).ready;
       await a.publish('x', 1);
+      // fixed sleep: a negative across two channels; no frame on app2 is ordered after one on app1
       await sleep(100);
       expect(inbox.messages).toHaveLength(0);
       expect(a.peers).toEqual([]);
@@ -114,8 +124,11 @@ if (!hasBroadcastChannel) {
       const frame = { p: 'isoflux/broadcast', v: WIRE_VERSION + 1, from: 'newer-tab', s: 0, items: [[0, 'x', 'misread me', 'id1']] };
       future.postMessage(frame);
       future.postMessage(frame);
-      await sleep(100);
-      expect(inbox.messages).toHaveLength(0);
+      await until(() => a.stats.versionMismatches === 2 && answers.some((f) => (f as { from?: unknown }).from === a.id), { what: 'both frames refused and answered' });
+      // Barrier: a frame on this bus's version from the same channel comes after both; it is the only delivery.
+      future.postMessage({ p: 'isoflux/broadcast', v: WIRE_VERSION, from: 'current-tab', s: 0, items: [[0, 'x', 'marker', 'id2']] });
+      await inbox.waitFor(1);
+      expect(inbox.payloads).toEqual(['marker']);
       expect(a.stats.versionMismatches).toBe(2);
       expect(errors).toHaveLength(1);
       expect(errors[0]).toMatchObject({ code: 'unsupported', peer: 'newer-tab', remoteVersion: WIRE_VERSION + 1, localVersion: WIRE_VERSION });
@@ -148,8 +161,9 @@ if (!hasBroadcastChannel) {
         ]),
       );
       await inbox.waitFor(1);
-      await sleep(50);
-      expect(inbox.payloads).toEqual(['kept']);
+      rogue.postMessage(frame([[0, 'ok.end', 'end', 'id6']])); // barrier: after every frame above
+      await inbox.waitFor(2);
+      expect(inbox.payloads).toEqual(['kept', 'end']);
       expect(inbox.messages[0]?.headers).toEqual({ h: 'v' });
       expect(a.stats.malformed).toBe(12);
       expect(errors).toHaveLength(12);
@@ -181,22 +195,25 @@ if (!hasBroadcastChannel) {
       await b.respond('svc.echo', (m) => m.payload).ready;
       expect((await a.request('svc.echo', 'ping')).payload).toBe('ping');
       await b.close();
-      await sleep(50);
-      expect(a.peers).toEqual([]);
+      await until(() => a.peers.length === 0, { what: 'a forgets the closed bus' });
       await expect(a.request('svc.echo', 'ping')).rejects.toMatchObject({ code: 'no_responders' });
     });
 
     it('withdraws interest when the last subscription on a pattern ends', async () => {
       fresh();
       const [a, b] = await pair();
+      const sync = new Inbox();
       const s1 = b.respond('svc.x', () => 1);
       const s2 = b.respond('svc.x', () => 2);
-      await Promise.all([s1.ready, s2.ready]);
+      await Promise.all([s1.ready, s2.ready, a.subscribe('sync.*', sync.push).ready]);
+      // Barrier after each unsubscribe: a b frame sent after it reaches a after whatever the unsubscribe sent.
       await s1.unsubscribe();
-      await sleep(30);
+      await b.publish('sync.1', 1);
+      await sync.waitFor(1);
       expect((await a.request('svc.x', null)).payload).toBe(2);
       await s2.unsubscribe();
-      await sleep(30);
+      await b.publish('sync.2', 2);
+      await sync.waitFor(2);
       await expect(a.request('svc.x', null)).rejects.toMatchObject({ code: 'no_responders' });
     });
 

@@ -4,6 +4,7 @@ import { createMemoryBus } from '../../src/memory/index.js';
 import { merge, toStream } from '../../src/stream/index.js';
 import { Inbox } from './conformance/wait.js';
 import { sleep } from './middleware-fixtures.js';
+import { gate as opened, turn, until } from './waits.js';
 
 /** Handlers that park until released, recording how many run at once. */
 function gated() {
@@ -73,17 +74,19 @@ describe('MessageStream.process', () => {
     const done: number[] = [];
     let running = 0;
     let peak = 0;
+    const zero = opened();
     const processing = toStream(sub).process(3, async (m) => {
       running++;
       peak = Math.max(peak, running);
-      await sleep(m.payload === 0 ? 80 : 1);
+      await (m.payload === 0 ? zero.promise : sleep(1));
       done.push(m.payload as number);
       running--;
     });
     for (let i = 0; i < 20; i++) await bus.publish('jobs', i);
-    await sleep(60);
+    // all 19 others finish while message 0 is still held: a batch of 3 would wait for it
+    await until(() => done.length === 19, { what: '19 done beside the held message' });
     expect(done).not.toContain(0);
-    expect(done.length).toBeGreaterThanOrEqual(19);
+    zero.open();
     await sub.drain();
     expect(await processing).toEqual({ handled: 20, failed: 0 });
     expect(peak).toBe(3);
@@ -103,7 +106,7 @@ describe('MessageStream.process', () => {
       running--;
     }, { orderBy: 'subject' });
     for (let i = 0; i < 5; i++) for (const acct of ['a', 'b']) await bus.publish(`acct.${acct}`, i);
-    await sleep(50);
+    await until(() => log.length === 10, { what: 'all 10 handled' });
     await sub.unsubscribe();
     await processing;
     const of = (acct: string) => log.filter((l) => l.startsWith(`acct.${acct}`));
@@ -136,7 +139,8 @@ describe('MessageStream.process', () => {
         accepted++;
       }
     })();
-    await sleep(20);
+    // the publish that waits for room counts in pending: 4 buffered + 1 parked
+    await until(() => sub.stats.pending === 5 && state.running === 2, { what: 'a parked publish behind 2 running' });
     expect(state.running).toBe(2);
     // at most 2 in flight + 2 fetched ahead by the stage + 4 in the subscription's buffer; the next publish waits
     const held = accepted;
@@ -145,7 +149,7 @@ describe('MessageStream.process', () => {
     expect(sub.stats.pending).toBe(5); // 4 buffered + 1 parked publish
     let settled = false;
     void last?.then(() => (settled = true));
-    await sleep(20);
+    await turn(); // in-process: every microtask queued before has run
     expect(settled).toBe(false);
     expect(accepted).toBe(held);
     while (accepted < 50) await releaseAll();
@@ -163,9 +167,9 @@ describe('MessageStream.process', () => {
     const controller = new AbortController();
     const processing = toStream(sub).process(2, handler, { signal: controller.signal });
     for (let i = 0; i < 5; i++) await bus.publish('x', i);
-    await sleep(5);
+    await until(() => state.running === 2, { what: '2 in flight' });
     controller.abort();
-    await sleep(5);
+    await turn(); // in-process: whatever the abort set off has run
     expect(sub.isClosed).toBe(false); // waits for the 2 in flight
     await releaseAll();
     expect(await processing).toEqual({ handled: 2, failed: 0 });
@@ -201,7 +205,8 @@ describe('tee, fanOut, merge, publishTo', () => {
         accepted++;
       }
     })();
-    await sleep(20);
+    await until(() => gate.state.running === 1 && sub.stats.pending === 3, { what: 'the producer parked behind the slow branch' });
+    await turn();
     // slow: 1 in flight + 1 fetched ahead + 2 in its branch; source: 2 buffered; the next publish waits
     expect(accepted).toBe(6);
     expect(fastSeen).toEqual([0, 1, 2, 3]);
@@ -254,8 +259,7 @@ describe('tee, fanOut, merge, publishTo', () => {
     const b = bus.subscribe('b');
     const merged = merge([toStream(a), toStream(b)]);
     await merged.close();
-    await sleep(1);
-    expect([a.isClosed, b.isClosed]).toEqual([true, true]);
+    await until(() => a.isClosed && b.isClosed, { what: 'both sources closed' });
   });
 
   it('publishTo republishes (ids kept) and resolves when the stream ends', async () => {
