@@ -18,6 +18,9 @@
  *    - `work`: the wait is inside a callback handed to the code under test (a handler, a validator, a
  *      target's send): it stands for slow work; the test waits for that work's result, not for the clock.
  *    - `deadline`: a timer that only rejects (a timeout around an event wait).
+ *    - `turn`: a zero-delay timer (`turn()`, `sleep(0)`, `setTimeout(r, 0)`): it waits for no time, only
+ *      until the microtasks queued before it have run, which settles in-process code (memory bus, streams)
+ *      exactly; listed with --all so a reviewer can see none stands in for I/O.
  * 3. Everything else is `fixed` and counts. Each must carry `// fixed sleep: <reason>` on its line or in
  *    the comment lines right above its statement; the reason says why no event can take its place.
  *
@@ -101,8 +104,26 @@ function wrapperName(/** @type {ts.Node} */ node, known = new Set()) {
   }
   while (ts.isParenthesizedExpression(body) || ts.isAsExpression(body)) body = body.expression;
   const callsWrapper = ts.isCallExpression(body) && ts.isIdentifier(body.expression) && known.has(body.expression.text);
-  return isTimerPromise(body) || callsWrapper ? name : undefined;
+  if (!isTimerPromise(body) && !callsWrapper) return undefined;
+  // How long it waits when called without a delay argument: zero (`turn`, `tick(ms = 0)`) or not (`settle`).
+  let delay = callsWrapper ? body.arguments[0] : undefined;
+  if (!callsWrapper) {
+    const visit = (/** @type {ts.Node} */ n) => {
+      if (ts.isCallExpression(n) && calleeName(n.expression) === 'setTimeout') delay = n.arguments[1];
+      ts.forEachChild(n, visit);
+    };
+    visit(body);
+  }
+  const param = fn.parameters.find((p) => delay && ts.isIdentifier(p.name) && ts.isIdentifier(delay) && p.name.text === delay.text);
+  const zeroWhenBare = param ? param.initializer !== undefined && isZero(param.initializer) : delay === undefined || isZero(delay) || (callsWrapper && ZERO_WHEN_BARE.has(body.expression.text) && delay === undefined);
+  if (zeroWhenBare) ZERO_WHEN_BARE.add(name);
+  else ZERO_WHEN_BARE.delete(name);
+  return name;
 }
+
+/** Wrappers that wait 0 ms when called without an argument. */
+const ZERO_WHEN_BARE = new Set();
+const isZero = (/** @type {ts.Expression | undefined} */ e) => e !== undefined && ts.isNumericLiteral(e) && Number(e.text) === 0;
 
 const parse = (path) => ts.createSourceFile(path, sourceOf(path), ts.ScriptTarget.Latest, true, path.endsWith('.html') || path.endsWith('js') ? ts.ScriptKind.JS : ts.ScriptKind.TS);
 
@@ -225,7 +246,9 @@ export function countSleeps() {
       } else if (isTimerPromise(n) && !isWrapperBody(n)) site = n;
       if (site) {
         const line = sf.getLineAndCharacterOfPosition(site.getStart(sf)).line;
-        const kind = ts.isCallExpression(site) && calleeName(site.expression) === 'setTimeout' ? timedAction(site) : classify(site);
+        const timed = ts.isCallExpression(site) && calleeName(site.expression) === 'setTimeout';
+        const kind0 = timed ? timedAction(site) : classify(site);
+        const kind = kind0 === 'fixed' && !timed && isZeroDelay(site) ? 'turn' : kind0;
         sites.push({ path: sf.fileName, line: line + 1, kind, text: lines[line].trim(), reason: kind === 'fixed' ? reasonOf(sf, site, lines) : undefined });
         if (!ts.isNewExpression(site)) {
           ts.forEachChild(n, visit);
@@ -238,6 +261,23 @@ export function countSleeps() {
     visit(sf);
   }
   return { sites, wrappers: [...new Set([...byPath.values()].flatMap((n) => [...n]))].sort() };
+}
+
+/** A timer wait for 0 ms: `sleep(0)`, `turn()` (a wrapper called without a delay), `setTimeout(r, 0)`. */
+function isZeroDelay(/** @type {ts.Node} */ site) {
+  if (ts.isCallExpression(site)) {
+    if (calleeName(site.expression) === 'waitForTimeout') return false;
+    const arg = site.arguments[0];
+    return arg === undefined ? ZERO_WHEN_BARE.has(calleeName(site.expression) ?? '') : isZero(arg);
+  }
+  const zero = (/** @type {ts.Expression | undefined} */ e) => e === undefined || isZero(e);
+  let delay;
+  const visit = (/** @type {ts.Node} */ n) => {
+    if (ts.isCallExpression(n) && calleeName(n.expression) === 'setTimeout') delay = n.arguments[1] ?? null;
+    ts.forEachChild(n, visit);
+  };
+  visit(site);
+  return delay === null || (delay !== undefined && zero(delay));
 }
 
 /** A timed action counts as fixed unless it is handed to the code under test. */
@@ -270,10 +310,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { sites, wrappers } = countSleeps();
   const fixed = sites.filter((s) => s.kind === 'fixed');
   const unexplained = fixed.filter((s) => s.reason === undefined);
-  console.log(`fixed sleeps in test/ and bench/: ${fixed.length} (budget ${max}); timer wrappers: ${wrappers.join(', ')}`);
+  const tally = ['poll', 'work', 'turn'].map((k) => `${k} ${sites.filter((s) => s.kind === k).length}`).join(', ');
+  console.log(`fixed sleeps in test/ and bench/: ${fixed.length} (budget ${max}); not counted: ${tally}; timer wrappers: ${wrappers.join(', ')}`);
   for (const s of fixed) console.log(`  ${s.path}:${s.line}  ${s.reason === undefined ? 'NO REASON: ' + s.text : s.reason}`);
   if (args.includes('--all')) {
-    for (const kind of ['poll', 'work']) {
+    for (const kind of ['poll', 'work', 'turn']) {
       const of = sites.filter((s) => s.kind === kind);
       console.log(`${kind} (not counted): ${of.length}`);
       for (const s of of) console.log(`  ${s.path}:${s.line}  ${s.text}`);

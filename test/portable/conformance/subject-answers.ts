@@ -7,7 +7,8 @@
  */
 import { expect } from 'vitest';
 import { serverAnswers } from '../subjects/answers.js';
-import { sleep } from './wait.js';
+import { MARKER, sleep } from './wait.js';
+import { until } from '../waits.js';
 import type { Endpoint, TransportUnderTest } from './transport.js';
 
 /** How many valid patterns and subjects of the sample go through real delivery (all go through validation). */
@@ -17,7 +18,7 @@ const DELIVERY_SUBJECTS = 64;
 const codeOf = (error: unknown): string | undefined => (error as { code?: string } | undefined)?.code;
 
 /** Runs the sample through `pub` and `sub`; fails with the disagreeing rows. */
-export async function expectServerSubjectAnswers(pub: Endpoint, sub: Endpoint, root: string, t: TransportUnderTest, timeoutMs: number, quietMs: number): Promise<void> {
+export async function expectServerSubjectAnswers(pub: Endpoint, sub: Endpoint, root: string, t: TransportUnderTest, timeoutMs: number): Promise<void> {
   const { strings, matches } = serverAnswers;
   const publish = serverAnswers.publish.map((ok, i) => ok && !t.stricterSubjects?.publish?.(strings[i] as string));
   const subscribe = serverAnswers.subscribe.map((ok, i) => ok && !t.stricterSubjects?.subscribe?.(strings[i] as string));
@@ -35,12 +36,14 @@ export async function expectServerSubjectAnswers(pub: Endpoint, sub: Endpoint, r
   const patterns: number[] = [];
   const subscriptions: Array<{ unsubscribe(): void; ready: Promise<void> }> = [];
   const received = new Set<string>();
+  const marked = new Set<number>();
   for (const [i, p] of strings.entries()) {
     let accepted: boolean | string;
     try {
       const wanted = subscribe[i] && patterns.length < DELIVERY_PATTERNS;
       const s = sub.subscribe(at(p), (m) => {
-        if (m.payload !== -1) received.add(`${i},${String(m.payload)}`);
+        if (m.payload === MARKER) marked.add(i);
+        else if (m.payload !== -1) received.add(`${i},${String(m.payload)}`);
       });
       if (wanted) {
         patterns.push(i);
@@ -62,7 +65,13 @@ export async function expectServerSubjectAnswers(pub: Endpoint, sub: Endpoint, r
   const expected = new Set(matches.filter(([p, s]) => chosen.has(p) && chosenSubjects.has(s)).map(([p, s]) => `${p},${s}`));
   const deadline = Date.now() + timeoutMs;
   while (received.size < expected.size && Date.now() < deadline) await sleep(10);
-  await sleep(quietMs);
+  // Barrier: per pattern, a marker on a subject it matches (by the server's table), published after the
+  // sample; once each subscription has one, every delivery of the sample to it has arrived.
+  const markerSubject = new Map<number, number>();
+  for (const [p, s] of matches) if (chosen.has(p) && publish[s] && !markerSubject.has(p)) markerSubject.set(p, s);
+  for (const s of new Set(markerSubject.values())) await pub.publish(at(strings[s] as string), MARKER);
+  await until(() => [...markerSubject.keys()].every((p) => marked.has(p)), { timeoutMs, what: 'a marker on every pattern' });
+  expect(markerSubject.size).toBeGreaterThan(patterns.length / 2);
   for (const s of subscriptions) s.unsubscribe();
   const name = (k: string): string => {
     const [p, s] = k.split(',').map(Number) as [number, number];

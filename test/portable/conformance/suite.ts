@@ -4,14 +4,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/index.js';
-import { Inbox, ready, sleep } from './wait.js';
+import { afterMarker, Inbox, MARKER, ready, real, sleep } from './wait.js';
 import { expectServerSubjectAnswers } from './subject-answers.js';
 import type { Endpoint, TransportUnderTest } from './transport.js';
 
 /** Registers the conformance tests for `t`. */
 export function describeConformance(t: TransportUnderTest): void {
   const timeout = t.deliveryTimeoutMs ?? 2000;
-  const quiet = t.quietMs ?? 100;
 
   describe(`conformance: ${t.name}`, () => {
     let pub: Endpoint;
@@ -61,9 +60,9 @@ export function describeConformance(t: TransportUnderTest): void {
       }
       await star.waitFor(2, timeout);
       await tail.waitFor(3, timeout);
-      await sleep(quiet);
-      expect(star.payloads.sort()).toEqual(['orders.created', 'users.created']);
-      expect(tail.payloads.sort()).toEqual(['orders.created', 'orders.eu.created', 'orders.x.y.z']);
+      await afterMarker(() => pub.publish(`${root}.orders.created`, MARKER), [star, tail], timeout);
+      expect(real(star).sort()).toEqual(['orders.created', 'users.created']);
+      expect(real(tail).sort()).toEqual(['orders.created', 'orders.eu.created', 'orders.x.y.z']);
     });
 
     it('broadcasts to every subscriber, in publish order', async () => {
@@ -83,7 +82,8 @@ export function describeConformance(t: TransportUnderTest): void {
       const controller = new AbortController();
       const sa = sub.subscribe(`${root}.x`, a.push);
       const sb = sub.subscribe(`${root}.x`, b.push, { signal: controller.signal });
-      await ready(sa, sb);
+      const live = new Inbox(); // stays subscribed: the barrier below
+      await ready(sa, sb, sub.subscribe(`${root}.x`, live.push));
       {
         await using sc = sub.subscribe(`${root}.x`, c.push);
         await ready(sc);
@@ -97,8 +97,10 @@ export function describeConformance(t: TransportUnderTest): void {
       expect(await sb.closed).toBeUndefined();
       expect(sa.isClosed && sb.isClosed).toBe(true);
       await pub.publish(`${root}.x`, 2);
-      await sleep(quiet);
+      // Barrier: the subscriber still open on the same subject, on the same endpoint, gets a marker after 2.
+      await afterMarker(() => pub.publish(`${root}.x`, MARKER), [live], timeout);
       expect([a.payloads, b.payloads, c.payloads]).toEqual([[1], [1], [1]]);
+      expect(real(live)).toEqual([1, 2]);
     });
 
     it('closes at once when the signal has already aborted', async () => {
@@ -127,13 +129,13 @@ export function describeConformance(t: TransportUnderTest): void {
       await pub.publish(`${root}.pull`, 'first');
       expect((await pending).map((m) => m.payload)).toEqual(['first']);
       for (let i = 0; i < 5; i++) await pub.publish(`${root}.pull`, i);
-      await sleep(quiet);
       const batch: unknown[] = [];
       while (batch.length < 5) batch.push(...(await s.fetch(3, { expiresMs: timeout })).map((m) => m.payload));
       expect(batch).toEqual([0, 1, 2, 3, 4]);
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 20);
-      expect(await s.fetch(1, { signal: controller.signal })).toEqual([]);
+      const waiting = s.fetch(1, { signal: controller.signal });
+      controller.abort(); // nothing was published: only the abort can end this fetch
+      expect(await waiting).toEqual([]);
       await s.unsubscribe();
     });
 
@@ -167,14 +169,15 @@ export function describeConformance(t: TransportUnderTest): void {
       await literal.waitFor(1, timeout);
       await star.waitFor(3, timeout);
       await other.waitFor(1, timeout);
-      await sleep(quiet);
-      expect(literal.payloads).toEqual(['a*']);
-      expect(star.payloads.sort()).toEqual(['>b', 'a*', 'ab']);
-      expect(other.payloads).toEqual(['ab']);
+      await afterMarker(() => pub.publish(`${root}.a*`, MARKER), [literal, star], timeout);
+      await afterMarker(() => pub.publish(`${root}.ab`, MARKER), [other], timeout);
+      expect(real(literal)).toEqual(['a*']);
+      expect(real(star).sort()).toEqual(['>b', 'a*', 'ab']);
+      expect(real(other)).toEqual(['ab']);
     });
 
     it('agrees with a real nats-server on the stored subject sample (accepted? delivered?)', async () => {
-      await expectServerSubjectAnswers(pub, sub, root, t, timeout, quiet);
+      await expectServerSubjectAnswers(pub, sub, root, t, timeout);
     }, 30_000);
 
     describe('bad input', () => {
@@ -221,9 +224,10 @@ export function describeConformance(t: TransportUnderTest): void {
         const deadline = Date.now() + timeout;
         const count = (group: Inbox[]): number => group.reduce((sum, w) => sum + w.messages.length, 0);
         while ((count(workers) < total || count(audit) < total) && Date.now() < deadline) await sleep(10);
-        await sleep(quiet);
+        // Barrier: each member holds a marker published after the jobs, so any duplicate has arrived.
+        await afterMarker(() => pub.publish(`${root}.jobs.run`, MARKER), [...workers, ...audit], timeout);
         for (const group of [workers, audit]) {
-          const all = group.flatMap((w) => w.payloads as number[]).sort((x, y) => x - y);
+          const all = group.flatMap((w) => real(w) as number[]).sort((x, y) => x - y);
           expect(all).toEqual(Array.from({ length: total }, (_, i) => i));
         }
       });

@@ -1,5 +1,6 @@
 /** Small waiting helpers for tests that observe asynchronous delivery. */
 import type { Message, Subscription } from '../../../src/index.js';
+import { until } from '../waits.js';
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,6 +30,28 @@ export class Inbox<T = unknown> {
       });
     }
     return this.messages;
+  }
+}
+
+/** The payload of a barrier marker; tests filter it out with {@link real}. */
+export const MARKER = 'isoflux:marker';
+
+/** An inbox's payloads without barrier markers. */
+export const real = (inbox: Inbox): unknown[] => inbox.payloads.filter((p) => p !== MARKER);
+
+/**
+ * A causal barrier for transports that deliver one publisher's messages in order (the suite requires it):
+ * `publish` sends a {@link MARKER} after the messages under test, again until every inbox holds one (a queue
+ * group hands each marker to one member). Then every message published before has reached each inbox, or
+ * never will: a negative ("nothing more arrived") is proven without waiting out a quiet period.
+ */
+export async function afterMarker(publish: () => Promise<unknown>, inboxes: Inbox[], timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const markers = (): number => inboxes.reduce((sum, i) => sum + i.payloads.filter((p) => p === MARKER).length, 0);
+  while (!inboxes.every((i) => i.payloads.includes(MARKER))) {
+    const before = markers();
+    await publish();
+    await until(() => markers() > before, { timeoutMs: Math.max(1, deadline - Date.now()), what: 'a barrier marker to arrive' });
   }
 }
 
