@@ -35,6 +35,7 @@ export const SCRIPT_BUILDS = {
  */
 export const SIZE_BUDGETS = {
   isoflux: { own: 9_000 },
+  'isoflux/transport': { own: 9_000 },
   'isoflux/memory': { own: 9_000 },
   'isoflux/otel': { own: 2_500, withDeps: 6_500 },
   'isoflux/nats': { own: 13_500, withDeps: 58_000 },
@@ -48,6 +49,7 @@ export const SIZE_BUDGETS = {
   'isoflux/broadcast': { own: 14_000 },
   'isoflux/worker': { own: 14_000, withDeps: 16_000 },
   'isoflux/outbox': { own: 10_500, withDeps: 10_500 },
+  'isoflux/presence': { own: 6_000 },
   'isoflux.iife.js': { withDeps: 11_000 },
   'isoflux.browser.iife.js': { withDeps: 90_000 },
 };

@@ -6,7 +6,8 @@
  *
  * The layers (ARCHITECTURE.md draws them):
  * - `core/` imports nothing outside `core/`, not even a package: it is the runtime-neutral contract.
- * - a transport imports `core/`, its own folder and its own client — never another transport's files. The one
+ * - `transport/` (the kit, `isoflux/transport`) imports `core/` only.
+ * - a transport imports `core/`, `transport/`, its own folder and its own client — never another transport's files. The one
  *   declared crossing: `jetstream/` builds on `nats/internal.ts` (the public `isoflux/nats/internal` entry, as
  *   `@nats-io/jetstream` builds on `@nats-io/nats-core/internal`).
  * - a composition folder (middleware, pipe, stream, topic, otel) imports `core/` and other composition folders
@@ -27,24 +28,28 @@ const COMPOSITION = ['middleware', 'pipe', 'stream', 'topic', 'otel'];
  */
 export const LAYERS = {
   core: { folders: [], packages: [] },
-  // Transports: core + own client.
-  memory: { folders: ['core'], packages: [] },
-  broadcast: { folders: ['core'], packages: [] },
-  worker: { folders: ['core'], packages: ['comlink'] },
-  nats: { folders: ['core'], packages: ['@nats-io/nats-core'] },
-  jetstream: { folders: ['core', 'nats/internal.ts'], packages: ['@nats-io/jetstream', '@nats-io/nats-core'] },
+  // The transport kit (isoflux/transport): the facade and the driver toolkit, on core only.
+  transport: { folders: ['core'], packages: [] },
+  // Transports: core + the kit + own client.
+  memory: { folders: ['core', 'transport'], packages: [] },
+  broadcast: { folders: ['core', 'transport'], packages: [] },
+  worker: { folders: ['core', 'transport'], packages: ['comlink'] },
+  nats: { folders: ['core', 'transport'], packages: ['@nats-io/nats-core'] },
+  jetstream: { folders: ['core', 'transport', 'nats/internal.ts'], packages: ['@nats-io/jetstream', '@nats-io/nats-core'] },
   // TODO(issue 14, point 3): the outbox relay borrows the retry helpers of middleware/ (exponentialBackoff,
   // isRetryablePublishError). When the one retry triple (maxAttempts / backoff / isRetryable) moves into core,
   // import it from there and drop these two files from the list.
-  outbox: { folders: ['core', 'middleware/backoff.ts', 'middleware/retry-publish.ts'], packages: ['idb-keyval'] },
-  postgres: { folders: ['core'], packages: ['postgres'] },
-  http: { folders: ['core'], packages: [] },
+  outbox: { folders: ['core', 'transport', 'middleware/backoff.ts', 'middleware/retry-publish.ts'], packages: ['idb-keyval'] },
+  postgres: { folders: ['core', 'transport'], packages: ['postgres'] },
+  http: { folders: ['core', 'transport'], packages: [] },
   // Composition: core + each other, never a transport.
   middleware: { folders: ['core', ...COMPOSITION], packages: [] },
   pipe: { folders: ['core', ...COMPOSITION], packages: [] },
   stream: { folders: ['core', ...COMPOSITION], packages: [] },
   topic: { folders: ['core', ...COMPOSITION], packages: [] },
   otel: { folders: ['core', ...COMPOSITION], packages: ['@opentelemetry/api'] },
+  presence: { folders: ['core', 'transport'], packages: [] },
+  inspector: { folders: ['core', 'transport'], packages: [] },
   // The root entry: the contract only.
   'index.ts': { folders: ['core'], packages: [] },
 };
