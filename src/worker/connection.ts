@@ -84,6 +84,21 @@ export class WorkerConnection {
     this.#set({ state: wire.state, lastError: wire.lastError === null ? undefined : fromWireError(wire.lastError), rttMs: wire.rttMs ?? undefined, since: wire.since });
   }
 
+  /**
+   * @internal the leader tab hosting the connection went away (`reason`): `reconnecting` until the next
+   * leader's first snapshot, whose sequence numbers start again.
+   */
+  handover(reason: Error): void {
+    if (this.#final) return;
+    this.#seq = -1;
+    if (this.#current.state !== 'reconnecting') this.#set({ state: 'reconnecting', lastError: reason, rttMs: this.#current.rttMs, since: Date.now() });
+  }
+
+  /** @internal linked to a new leader that watches no connection: the link itself is what is shown. */
+  linked(): void {
+    if (!this.#final && this.#seq === -1) this.#set({ state: 'connected', lastError: undefined, rttMs: undefined, since: Date.now() });
+  }
+
   /** @internal the tab's link to the worker ended: `closed` for good. */
   end(reason: Error | undefined): void {
     if (this.#final) return;

@@ -28,7 +28,7 @@ export class WorkerHandshakeError extends IsofluxError {
  * is not isoflux holds the port, or tab and worker run different builds.
  */
 export class WorkerProtocolError extends IsofluxError {
-  constructor(readonly sender: 'the tab' | 'the worker', readonly detail: string) {
+  constructor(readonly sender: 'the tab' | 'the worker' | 'the leader tab' | 'a follower tab', readonly detail: string) {
     super('decode_failed', `Dropped a malformed message from ${sender} (${detail}); serve tab and worker from the same build, and hand the worker's port to nothing else.`);
   }
 }
@@ -40,5 +40,17 @@ export class WorkerProtocolError extends IsofluxError {
 export class ForgedReplyError extends IsofluxError {
   constructor(readonly subject: string) {
     super('invalid_argument', `Refused a publish to ${JSON.stringify(subject.slice(0, 200))}: a tab may publish to a reply subject only to answer a request delivered to it (respond(), or a message's replyTo).`);
+  }
+}
+
+/**
+ * The leader tab holding the shared connection (`connectLeaderBus`) closed or crashed while this call was
+ * in flight. Another tab takes over at once: subscriptions are re-created there and unacknowledged
+ * publishes re-sent (with their ids), but a request cannot be known to be safe to repeat, so it fails with
+ * this error; retry it if it is.
+ */
+export class LeaderGoneError extends IsofluxError {
+  constructor() {
+    super('connection_failed', 'The leader tab holding the shared connection closed or crashed while this call was in flight; another tab is taking over. Retry the call if it is safe to repeat.');
   }
 }

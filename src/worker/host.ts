@@ -5,12 +5,13 @@
  */
 import { expose } from 'comlink';
 import { nextId } from '../core/id.js';
-import { holdLock, watchLock, webLocks, type LockManagerLike } from '../core/locks.js';
+import { holdLock, webLocks, type LockManagerLike } from '../core/locks.js';
 import { claimsOpen, isOpenMessage } from './decode.js';
 import { guardCalls } from './guard.js';
-import { toWireConnection, type HostedConnection } from './connection.js';
-import { toWireError, type WireConnection } from './protocol.js';
-import { Session, type HostedBus, type Tally } from './session.js';
+import type { HostedConnection } from './connection.js';
+import { SessionHub } from './hub.js';
+import { toWireError } from './protocol.js';
+import type { HostedBus } from './session.js';
 
 /** Where tabs reach the worker: a MessagePort, or a worker's global scope. */
 export interface HostEndpoint {
@@ -76,16 +77,9 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
   const locks = options.locks === null ? undefined : (options.locks ?? webLocks());
   const hostLock = locks === undefined ? undefined : holdLock(locks, `isoflux/worker/host/${id}`);
   const ready = Promise.all([bus, hostLock?.granted.catch(() => undefined)]).then(([b]) => b);
-  const sessions = new Set<Session>();
-  const tally: Tally = { malformed: 0, forged: 0 };
-  const drop = (): void => void tally.malformed++;
+  const hub = new SessionHub(id, { answerTimeoutMs: options.answerTimeoutMs ?? 30_000, guardReplies: options.guardReplies ?? true, connection: options.connection, locks });
+  const drop = (): void => void hub.tally.malformed++;
   let closed = false;
-  let seq = 0;
-  let connection: WireConnection | undefined;
-  const unwatchConnection = options.connection?.subscribe((snapshot) => {
-    connection = toWireConnection(snapshot, ++seq);
-    for (const session of sessions) session.connectionChanged(connection);
-  });
 
   const onMessage = (event: MessageEvent): void => {
     if (closed) return;
@@ -98,15 +92,9 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
     void ready.then(
       (hosted) => {
         if (closed) return;
-        let unwatch: (() => void) | undefined;
-        const session = new Session(hosted, id, rpc, events, options.answerTimeoutMs ?? 30_000, () => {
-          sessions.delete(session);
-          unwatch?.();
-        }, tally, options.guardReplies ?? true, () => connection);
-        sessions.add(session);
+        // The tab holds its lifetime lock while it lives (it took it before sending the open message).
+        const session = hub.open(hosted, rpc, events, `isoflux/worker/client/${client}`);
         expose(session.api, guardCalls(rpc, new Set(Object.keys(session.api)), drop));
-        // The tab holds this lock while it lives (it took it before sending the open message).
-        if (locks !== undefined) unwatch = watchLock(locks, `isoflux/worker/client/${client}`, () => void session.close());
       },
       // The bus never came up (its connection failed): every tab learns why from the handshake.
       (error: unknown) => expose({ hello: () => ({ ok: false, error: toWireError(error) }) }, guardCalls(rpc, new Set(['hello']), drop)),
@@ -130,26 +118,23 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
     closed = true;
     (scope as unknown as EventTarget).removeEventListener('connect', onConnect as EventListener);
     endpoint?.removeEventListener('message', onMessage);
-    unwatchConnection?.();
-    await Promise.all([...sessions].map((s) => s.close()));
+    await hub.close();
     hostLock?.release();
   };
   options.signal?.addEventListener('abort', () => void close(), { once: true });
   return {
     id,
     get sessions() {
-      return sessions.size;
+      return hub.sessions;
     },
     get subscriptions() {
-      let n = 0;
-      for (const s of sessions) n += s.subscriptions;
-      return n;
+      return hub.subscriptions;
     },
     get malformed() {
-      return tally.malformed;
+      return hub.tally.malformed;
     },
     get forged() {
-      return tally.forged;
+      return hub.tally.forged;
     },
     close,
   };

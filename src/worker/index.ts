@@ -10,3 +10,7 @@ export { ForgedReplyError, WorkerGoneError, WorkerHandshakeError, WorkerProtocol
 export type { HostedBus } from './session.js';
 export { WorkerConnection, type HostedConnection, type WorkerConnectionSnapshot, type WorkerConnectionState } from './connection.js';
 export type { LockManagerLike } from '../core/locks.js';
+export { LeaderBus, connectLeaderBus, type LeaderBusOptions, type LeaderBusStats } from './leader-bus.js';
+export type { LeaderHosting, LeaderRole } from './leader-election.js';
+export { LeaderGoneError } from './errors.js';
+export { connectShared, type ConnectSharedOptions, type SharedBus } from './shared.js';

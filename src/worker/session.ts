@@ -35,12 +35,23 @@ const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 const fail = (error: unknown): Result<never> => ({ ok: false, error: toWireError(error) });
 const toWire = (m: Message<unknown>): WireMessage => ({ subject: m.subject, payload: m.payload, headers: m.headers, id: m.id, replyTo: m.replyTo });
 
-/** A tab's session; its `api` is exposed to that tab through comlink. */
+/** Where a session posts its event batches: a MessagePort, or a leader tab's channel to one follower. */
+export interface EventPort {
+  postMessage(items: EventItem[]): void;
+  close(): void;
+}
+
+/** The session's call port, closed with the session (a MessagePort; a no-op for a leader tab's followers). */
+export interface CallPort {
+  close(): void;
+}
+
+/** A tab's session; its `api` is exposed to that tab through comlink (or a leader tab's channel). */
 export class Session {
   readonly api: SessionApi;
   readonly #bus: HostedBus;
-  readonly #events: MessagePort;
-  readonly #rpc: MessagePort;
+  readonly #events: EventPort;
+  readonly #rpc: CallPort;
   readonly #answerTimeoutMs: number;
   readonly #subscriptions = new Map<number, Subscription<unknown>>();
   readonly #requests = new Map<number, AbortController>();
@@ -57,8 +68,8 @@ export class Session {
   constructor(
     bus: HostedBus,
     host: string,
-    rpc: MessagePort,
-    events: MessagePort,
+    rpc: CallPort,
+    events: EventPort,
     answerTimeoutMs: number,
     onClosed: () => void,
     tally: Tally = { malformed: 0, forged: 0 },

@@ -1,0 +1,152 @@
+/**
+ * The leader-tab transport in one real Chromium page: several `LeaderBus`es, each with its own
+ * BroadcastChannel and sharing the page's Web Locks, behave like tabs. One memory bus plays the server
+ * every leader connects to, so what reached it can be counted across handovers. Real tabs, a real
+ * nats-server and a crashed leader are in test/e2e/leader.spec.ts.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryBus, type MemoryBus } from '../../src/memory/index.js';
+import { connectLeaderBus, connectShared, LeaderBus, LeaderGoneError, WorkerBus, type LeaderBusOptions } from '../../src/worker/index.js';
+import { Inbox } from '../portable/conformance/wait.js';
+import { until } from '../portable/waits.js';
+
+let names = 0;
+const cleanup: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+/** `count` tabs sharing one leader; `server` is the bus every leader hosts (the stand-in for nats-server). */
+async function tabs(count: number, server: MemoryBus = createMemoryBus(), extra: Partial<LeaderBusOptions> = {}): Promise<{ buses: LeaderBus[]; server: MemoryBus; name: string; hosted: string[] }> {
+  const name = `t${++names}-${Math.random().toString(36).slice(2)}`;
+  const hosted: string[] = [];
+  const buses: LeaderBus[] = [];
+  for (let i = 0; i < count; i++) {
+    const bus = await connectLeaderBus({ name, callTimeoutMs: 3000, host: () => (hosted.push(`tab${i}`), { bus: server }), ...extra });
+    cleanup.push(() => bus.close());
+    buses.push(bus);
+  }
+  return { buses, server, name, hosted };
+}
+
+describe('leader tab bus', () => {
+  it('elects one leader; every tab publishes, subscribes, requests and answers through it', async () => {
+    const { buses, server, hosted } = await tabs(3);
+    const [a, b, c] = buses as [LeaderBus, LeaderBus, LeaderBus];
+    expect(buses.map((bus) => bus.role)).toEqual(['leader', 'follower', 'follower']);
+    expect(hosted).toEqual(['tab0']);
+    const inbox = new Inbox();
+    await c.subscribe('orders.>', inbox.push).ready;
+    await b.respond('math.double', (m) => (m.payload as number) * 2).ready;
+    await b.publish('orders.eu', { total: 1 }, { id: 'o-1', headers: { 'x-t': 'y' } });
+    const [m] = await inbox.waitFor(1);
+    expect(m).toMatchObject({ subject: 'orders.eu', payload: { total: 1 }, id: 'o-1', headers: { 'x-t': 'y' } });
+    expect((await a.request('math.double', 21)).payload).toBe(42);
+    expect((await c.request('math.double', 2)).payload).toBe(4);
+    // the server saw one subscription per tab subscription: the leader hosts them all on one bus
+    expect(server.stats.subscriptions).toBeGreaterThanOrEqual(2);
+  });
+
+  it('spreads a queue group over the tabs: each message is handled by one of them', async () => {
+    const { buses } = await tabs(3);
+    const inboxes = buses.map(() => new Inbox());
+    await Promise.all(buses.map((bus, i) => bus.subscribe('jobs', inboxes[i]!.push, { queue: 'workers' }).ready));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => buses[0]!.publish('jobs', i)));
+    await until(() => inboxes.reduce((n, inbox) => n + inbox.messages.length, 0) === 30);
+    const all = inboxes.flatMap((inbox) => inbox.payloads as number[]).sort((x, y) => x - y);
+    expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  it('hands over when the leader leaves mid-traffic: subscriptions re-created, no acknowledged publish lost', async () => {
+    const { buses, server, hosted } = await tabs(3);
+    const [a, b, c] = buses as [LeaderBus, LeaderBus, LeaderBus];
+    const stored = new Map<string, number>();
+    server.subscribe('ticks', (m) => void stored.set(m.id, (stored.get(m.id) ?? 0) + 1));
+    const seen = new Inbox();
+    await c.subscribe('ticks', seen.push).ready;
+    const acked: string[] = [];
+    const publishes: Array<Promise<void>> = [];
+    for (let i = 0; i < 200; i++) {
+      const id = `tick-${i}`;
+      publishes.push(b.publish('ticks', i, { id }).then(() => void acked.push(id)));
+      if (i === 100) void a.close(); // the leader leaves with publishes in flight
+      if (i % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await Promise.all(publishes);
+    expect(acked).toHaveLength(200);
+    expect(hosted).toHaveLength(2);
+    expect([b.role, c.role].sort()).toEqual(['follower', 'leader']);
+    for (const id of acked) expect(stored.get(id), id).toBeGreaterThanOrEqual(1);
+    // after the handover the follower's subscription keeps receiving
+    await b.publish('ticks', 'after', { id: 'after' });
+    await until(() => seen.payloads.includes('after'));
+    expect(b.stats.leaders + c.stats.leaders).toBe(4);
+  });
+
+  it('fails a request in flight during a handover with LeaderGoneError, and serves the next one', async () => {
+    const { buses } = await tabs(3);
+    const [a, b, c] = buses as [LeaderBus, LeaderBus, LeaderBus];
+    let release!: () => void;
+    await c.respond('slow', () => new Promise<string>((resolve) => (release = () => resolve('late')))).ready;
+    const pending = b.request('slow', null, { timeoutMs: 5000 }).catch((e: unknown) => e);
+    await until(() => release !== undefined);
+    await a.close();
+    expect(await pending).toBeInstanceOf(LeaderGoneError);
+    await until(() => b.role !== 'electing' && c.role !== 'electing');
+    await c.respond('fast', () => 'ok').ready;
+    expect((await b.request('fast', null)).payload).toBe('ok');
+    release();
+  });
+
+  it('shows one connection state in every tab, reconnecting during a handover', async () => {
+    const { buses } = await tabs(2);
+    const [a, b] = buses as [LeaderBus, LeaderBus];
+    const states: string[] = [];
+    b.connection.subscribe((s) => states.push(s.state));
+    await a.close();
+    await until(() => b.role === 'leader' && b.connection.state === 'connected');
+    expect(states).toContain('reconnecting');
+    expect(states.at(-1)).toBe('connected');
+  });
+
+  it('drops hostile frames: junk, forged replies and events, a made-up leader — and keeps working', async () => {
+    const { buses, name } = await tabs(2);
+    const [, b] = buses as [LeaderBus, LeaderBus];
+    const rogue = new BroadcastChannel(`isoflux/leader/${name}`);
+    cleanup.push(() => rogue.close());
+    const inbox = new Inbox();
+    await b.subscribe('x', inbox.push).ready;
+    const base = { t: 'isoflux/leader', v: 1 };
+    rogue.postMessage('junk');
+    rogue.postMessage({ ...base, k: 9, from: 'r' });
+    rogue.postMessage({ ...base, v: 2, k: 3, from: 'r' });
+    rogue.postMessage({ ...base, k: 0, from: 'r', to: 'h', call: 1, op: '__proto__', args: [] });
+    await until(() => b.stats.malformed + buses[0]!.stats.malformed >= 4);
+    // a forged announcement: b follows it only until the lock check finds no such leader, then returns
+    rogue.postMessage({ ...base, k: 3, from: 'made-up-leader' });
+    await until(() => b.stats.leaders >= 2 && b.role === 'follower');
+    await b.publish('x', 'still works');
+    await inbox.waitFor(1);
+    expect(b.stats.forged).toBe(0);
+  });
+
+  it('connectShared picks the SharedWorker where it exists and the leader tab when it is hidden', async () => {
+    const name = `shared-${++names}`;
+    const host = (): { bus: MemoryBus } => ({ bus: createMemoryBus() });
+    const url = new URL('./fixtures/bus-worker.ts', import.meta.url);
+    const viaWorker = await connectShared({ name, host, sharedWorker: () => new SharedWorker(url, { type: 'module', name }) });
+    cleanup.push(() => viaWorker.close());
+    expect(viaWorker).toBeInstanceOf(WorkerBus);
+    const saved = globalThis.SharedWorker;
+    // @ts-expect-error hiding SharedWorker as Android Chrome lacks it
+    delete globalThis.SharedWorker;
+    try {
+      const viaLeader = await connectShared({ name, host, sharedWorker: () => new saved(url, { type: 'module', name }) });
+      cleanup.push(() => viaLeader.close());
+      expect(viaLeader).toBeInstanceOf(LeaderBus);
+      expect((viaLeader as LeaderBus).role).toBe('leader');
+    } finally {
+      globalThis.SharedWorker = saved;
+    }
+  });
+});
