@@ -50,6 +50,7 @@ export const SIZE_BUDGETS = {
   'isoflux/worker': { own: 14_000, withDeps: 16_000 },
   'isoflux/outbox': { own: 10_500, withDeps: 10_500 },
   'isoflux/presence': { own: 6_000 },
+  'isoflux/inbox': { own: 2_500 },
   'isoflux.iife.js': { withDeps: 11_000 },
   'isoflux.browser.iife.js': { withDeps: 90_000 },
 };

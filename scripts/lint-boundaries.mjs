@@ -50,6 +50,7 @@ export const LAYERS = {
   otel: { folders: ['core', ...COMPOSITION], packages: ['@opentelemetry/api'] },
   presence: { folders: ['core', 'transport'], packages: [] },
   inspector: { folders: ['core', 'transport'], packages: [] },
+  inbox: { folders: ['core', ...COMPOSITION], packages: [] },
   // The root entry: the contract only.
   'index.ts': { folders: ['core'], packages: [] },
 };
