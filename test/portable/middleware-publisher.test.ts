@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ClosedError, IsofluxError, type PublishOptions, type Publisher } from '../../src/index.js';
 import { createMemoryBus } from '../../src/memory/index.js';
 import { decoratePublisher, forwardedId, injectHeaders, injectMessageId, retryPublish } from '../../src/middleware/index.js';
-import { ackable, sleep } from './middleware-fixtures.js';
+import { ackable } from './middleware-fixtures.js';
+import { turn, until } from './waits.js';
 
 /** A publisher that fails its first `failures` calls with `error` and records every call. */
 function flaky(failures: number, error: unknown = new IsofluxError('connection_failed', 'down')) {
@@ -84,7 +85,8 @@ describe('retryPublish', () => {
     const retrying = decoratePublisher(publisher, retryPublish({ maxAttempts: 10, backoff: () => 10_000 }));
     const started = Date.now();
     const pending = retrying.publish('s', 1, { signal: controller.signal });
-    await sleep(5);
+    await until(() => calls.length === 1, { what: 'the first attempt' });
+    await turn(); // in-process: the failure is handled and the 10 s backoff has begun
     controller.abort(new Error('user left'));
     const error = await pending.catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'aborted', cause: expect.objectContaining({ message: 'user left' }) });
@@ -96,10 +98,11 @@ describe('retryPublish', () => {
 
   it('stops every loop when its own shutdown signal aborts', async () => {
     const shutdown = new AbortController();
-    const { publisher } = flaky(100);
+    const { publisher, calls } = flaky(100);
     const retrying = decoratePublisher(publisher, retryPublish({ backoff: () => 10_000, signal: shutdown.signal }));
     const pending = [retrying.publish('a', 1), retrying.publish('b', 2)];
-    await sleep(5);
+    await until(() => calls.length === 2, { what: 'both first attempts' });
+    await turn(); // in-process: both loops are in their backoff
     shutdown.abort();
     const results = await Promise.allSettled(pending);
     expect(results.map((r) => r.status === 'rejected' && (r.reason as IsofluxError).code)).toEqual(['aborted', 'aborted']);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError, type Message } from '../../src/index.js';
 import { createMemoryBus } from '../../src/memory/index.js';
 import { autoAck, decideRetry, exponentialBackoff, recover, retryPolicy } from '../../src/middleware/index.js';
-import { ackable, redeliver, sleep } from './middleware-fixtures.js';
+import { ackable, redeliver } from './middleware-fixtures.js';
+import { turn, until } from './waits.js';
 
 const fail = (message = 'boom') => () => {
   throw new Error(message);
@@ -33,7 +34,7 @@ describe('autoAck', () => {
       seen.push(m.payload as number);
     }), { onError: (e) => errors.push(e) });
     for (const n of [1, 2, 3]) await bus.publish('n', n);
-    await sleep(5);
+    await until(() => seen.length + errors.length === 3, { what: 'all three handled' });
     expect(seen).toEqual([1, 3]);
     expect(errors).toHaveLength(1);
   });
@@ -76,7 +77,7 @@ describe('retryPolicy', () => {
     const errors: unknown[] = [];
     const sub = bus.subscribe('jobs', retryPolicy({ onDeadLetter: (_m, _e, r) => dead.push(r) })(fail()), { onError: (e) => errors.push(e) });
     await bus.publish('jobs', 1);
-    await sleep(5);
+    await until(() => errors.length > 0 && sub.stats.failed > 0, { what: 'the failure counted' });
     expect(dead).toEqual(['no_redelivery']);
     expect(errors).toHaveLength(1);
     expect(sub.stats.failed).toBe(1);
@@ -141,7 +142,8 @@ describe('recover', () => {
     }));
     await bus.publish('x', 1);
     await bus.publish('x', 2);
-    await sleep(5);
+    await until(() => seen.length === 2, { what: 'both handled' });
+    await turn(); // in-process: the subscription has counted the outcome of message 2
     expect(seen).toEqual([1, 2]);
     expect(sub.stats.failed).toBe(0);
   });

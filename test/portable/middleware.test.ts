@@ -4,6 +4,7 @@ import { TimeoutError, ValidationError, compose, type Message } from '../../src/
 import { createMemoryBus } from '../../src/memory/index.js';
 import { chain, dedup, logging, signalOf, timeout, validatePayload, withSchema, type HandlingRecord } from '../../src/middleware/index.js';
 import { ackable, sleep } from './middleware-fixtures.js';
+import { turn, until } from './waits.js';
 
 const fail = (message = 'boom') => () => {
   throw new Error(message);
@@ -68,7 +69,7 @@ describe('timeout', () => {
     }), { onError: (e) => errors.push(e) });
     await bus.publish('slow', 1);
     await bus.publish('slow', 2);
-    await sleep(60);
+    await until(() => done.length > 0 && errors.length > 0, { what: 'message 2 handled after message 1 timed out' });
     expect(done).toEqual([2]);
     expect(errors).toEqual([expect.objectContaining({ code: 'timeout' })]);
   });
@@ -109,7 +110,7 @@ describe('dedup', () => {
     });
     const first = Promise.resolve(handler(ackable(1, { id: 'x' }).message)).catch(() => 'failed');
     const second = Promise.resolve(handler(ackable(1, { id: 'x' }).message));
-    await sleep(1);
+    await turn(); // in-process: the second copy had every chance to run
     expect(calls).toBe(1);
     release(false);
     expect(await first).toBe('failed');
@@ -138,8 +139,9 @@ describe('dedup', () => {
     await bus.publish('pay', 'once', { id: 'p-1' });
     await bus.publish('pay', 'twice', { id: 'p-1' });
     await bus.publish('pay', 'other', { id: 'p-2' });
-    await sleep(5);
-    expect(seen).toEqual(['once', 'other']);
+    await bus.publish('pay', 'end', { id: 'p-3' }); // barrier: one subscription handles in order
+    await until(() => seen.includes('end'), { what: 'the end marker' });
+    expect(seen).toEqual(['once', 'other', 'end']);
   });
 
   it('rejects invalid options with invalid_argument', () => {
@@ -166,7 +168,7 @@ describe('validatePayload / withSchema', () => {
     let called = false;
     bus.subscribe('orders', compose(() => void (called = true), validatePayload(order)), { onError: (e) => errors.push(e) });
     await bus.publish('orders', { id: 42 });
-    await sleep(5);
+    await until(() => errors.length > 0, { what: 'the validation error' });
     expect(called).toBe(false);
     expect(errors).toEqual([expect.objectContaining({ code: 'invalid_payload', subject: 'orders' })]);
     const { message, settled } = ackable({ id: 42 });

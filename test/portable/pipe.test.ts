@@ -4,6 +4,7 @@ import { createMemoryBus } from '../../src/memory/index.js';
 import { flatMap, forward, map, pipeHandler } from '../../src/pipe/index.js';
 import { Inbox } from './conformance/wait.js';
 import { ackable, redeliver, sleep } from './middleware-fixtures.js';
+import { turn, until } from './waits.js';
 
 const failing = (error: unknown = new IsofluxError('connection_failed', 'target down')): Publisher => ({
   publish: async () => {
@@ -68,7 +69,7 @@ describe('pipes on the memory bus', () => {
     });
     for (const n of [5, 13, 20]) await bus.publish('amounts', n);
     await inbox.waitFor(1);
-    await sleep(5);
+    await until(() => dead.length > 0 && errors.length > 0, { what: 'the dead letter reported' });
     expect(inbox.payloads).toEqual([20]);
     expect(dead).toEqual([[13, 'unlucky', 'no_redelivery']]);
     expect(errors).toHaveLength(1);
@@ -86,12 +87,12 @@ describe('pipes on the memory bus', () => {
         accepted++;
       }
     })();
-    await sleep(20);
+    await until(() => accepted === 6 && releases.length === 1, { what: 'the producer held after 6' });
     // held: 1 in the target handler, 2 in its buffer, 1 parked by the pipe's publish, 2 in the pipe's buffer;
     // the producer's next publish stays pending
     expect(accepted).toBe(6);
     expect(target.stats.pending + pipe.stats.pending).toBe(6);
-    await sleep(20);
+    await turn(); // in-process: nothing left to run would let the producer on
     expect(accepted).toBe(6);
     while (accepted < 20 || releases.length > 0) {
       releases.shift()?.();

@@ -10,6 +10,7 @@ import { chain, decoratePublisher, dedup, injectHeaders, logging, recover, retry
 import { forward, map } from '../../src/pipe/index.js';
 import { merge, toStream } from '../../src/stream/index.js';
 import { bindTopic, eventSubjects, withCodec } from '../../src/topic/index.js';
+import { turn, until } from './waits.js';
 
 describe('README: composition', () => {
   it('middleware: one chain of behaviour around a handler, on any transport', async () => {
@@ -34,7 +35,7 @@ describe('README: composition', () => {
     await bus.publish('orders.created', { id: 'o-1', total: 30 }, { id: 'msg-1' });
     await bus.publish('orders.created', { id: 'o-1', total: 30 }, { id: 'msg-1' }); // a duplicate
     await bus.publish('orders.created', { id: 'o-2', total: -5 }); // invalid: reported, not retried
-    await settle();
+    await until(() => problems.length > 0); // handled in order: the duplicate came before
     expect(saved).toEqual(['o-1']);
     expect(problems).toEqual([expect.stringMatching(/failed validation: total/)]);
   });
@@ -67,7 +68,8 @@ describe('README: composition', () => {
 
     await bus.publish('orders.created', { id: 'o-1', total: 30 });
     await bus.publish('orders.created', { id: 'o-2', total: 0 });
-    await settle();
+    await until(() => invoices.length > 0);
+    await turn(); // in-process: o-2 (filtered) has been through the map too
     expect(invoices).toEqual([{ orderId: 'o-1', amount: 30 }]);
     expect(dead).toEqual([]);
   });
@@ -93,7 +95,7 @@ describe('README: composition', () => {
     await bus.publish('clicks', { x: 1 });
     await bus.publish('views', { page: '/' });
 
-    await settle();
+    await until(() => done.length === 6 && clicks === 1);
     await bus.close(); // ends every subscription, so the stages resolve
     await Promise.all([processing, archived, counting]);
     expect(done.filter((d) => d.startsWith('jobs.a'))).toEqual(['jobs.a#1', 'jobs.a#2', 'jobs.a#3']);
@@ -118,16 +120,16 @@ describe('README: composition', () => {
     wire.subscribe('greetings', (m) => void greetings.push(m.payload.hello));
     await wire.publish('greetings', { hello: 'world' });
 
-    await settle();
+    await until(() => paid.length > 0 && greetings.length > 0);
     expect(paid).toEqual([30]);
     expect(greetings).toEqual(['world']);
   });
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const settle = (): Promise<void> => sleep(20);
+
 /** Stands in for a real `fetch(url, { signal })`. */
 async function fetchLike(_url: string, signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw new IsofluxError('aborted', 'aborted');
-  await sleep(1);
+  await turn(); // asynchronous, as a fetch is
 }

@@ -4,7 +4,7 @@ import { jsonCodec, textCodec, type Message } from '../../src/index.js';
 import { createMemoryBus } from '../../src/memory/index.js';
 import { bindTopic, eventPattern, eventSubject, eventSubjects, parseEventSubject, withCodec } from '../../src/topic/index.js';
 import { Inbox } from './conformance/wait.js';
-import { sleep } from './middleware-fixtures.js';
+import { until } from './waits.js';
 
 describe('event subjects (domain.entity.event)', () => {
   it('builds, parses and makes wildcard patterns', () => {
@@ -94,7 +94,7 @@ describe('withCodec', () => {
         accepted++;
       }
     })();
-    await sleep(10);
+    await until(() => sub.stats.pending === 2, { what: '1 buffered + 1 parked publish' });
     expect(accepted).toBeLessThan(5);
     const got: string[] = [];
     for await (const m of sub) {
@@ -104,8 +104,7 @@ describe('withCodec', () => {
     await producer;
     expect(got).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(sub.isClosed).toBe(true);
-    await sleep(1);
-    expect(bus.stats.subscriptions).toBe(0);
+    await until(() => bus.stats.subscriptions === 0, { what: 'the inner subscription closed' });
   });
 
   it('rejects a bad endpoint or codec with invalid_argument', () => {
@@ -122,9 +121,9 @@ describe('bindTopic', () => {
     created.subscribe(inbox.push);
     await created.publish({ id: 'o1' });
     await bus.publish('shop.order.paid', { id: 'o1', amount: 3 });
-    await inbox.waitFor(1);
-    await sleep(1);
-    expect(inbox.payloads).toEqual([{ id: 'o1' }]);
+    await created.publish({ id: 'end' }); // barrier: the bus delivers in publish order
+    await inbox.waitFor(2);
+    expect(inbox.payloads).toEqual([{ id: 'o1' }, { id: 'end' }]);
     expect(created.subject).toBe('shop.order.created');
   });
 
