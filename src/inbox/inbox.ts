@@ -132,7 +132,7 @@ export class Inbox {
       id,
       commitIn: async (tx) => {
         const store = this.store as Partial<IdbInboxStore>;
-        if (typeof store.commitIn !== 'function') throw new InvalidArgumentError(`commitIn needs an idbInboxStore({ db }); this inbox's store is ${this.store.name}`, 'store');
+        if (typeof store.commitIn !== 'function') throw new InvalidArgumentError(`commitIn needs an idbInboxStore({ db }); this inbox's store is ${this.store.name}`);
         committed = await store.commitIn(tx, id, this.#now());
         return committed;
       },
@@ -154,7 +154,7 @@ export class Inbox {
 }
 
 function positive(name: string, value: number): number {
-  if (!(value > 0)) throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}`, name);
+  if (!(value > 0)) throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}`);
   return value;
 }
 
