@@ -12,6 +12,7 @@ import {
 } from '../../src/jetstream/index.js';
 import type { Message } from '../../src/index.js';
 import { Inbox, sleep } from './conformance/wait.js';
+import { consumersSettled, pullWaiting } from './jetstream-settled.js';
 
 describe('jetstream transport', () => {
   let nc: NatsConnection;
@@ -89,7 +90,7 @@ describe('jetstream transport', () => {
       expect(seen).toEqual([['steady', 1], ['flaky', 1], ['flaky', 2]]);
       expect(inbox.messages[0]).toMatchObject({ id: 's-1', headers: { k: 'v' }, hasAcker: true, delivery: { sequence: 1 } });
       expect(errors).toHaveLength(1);
-      await sleep(100);
+      await consumersSettled(nc, stream); // all acked: nothing is redelivered later
       expect(inbox.messages).toHaveLength(3);
     });
 
@@ -113,7 +114,7 @@ describe('jetstream transport', () => {
       const redelivered = inbox.messages[3] as Message<unknown>;
       expect(redelivered).toMatchObject({ payload: 'later', delivery: { attempt: 2 } });
       expect(Date.now() - start).toBeGreaterThanOrEqual(250);
-      await sleep(400);
+      await consumersSettled(nc, stream); // acked or termed: nothing is redelivered later
       expect(inbox.payloads).toEqual(['later', 'poison', 'ok', 'later']);
     });
 
@@ -125,7 +126,7 @@ describe('jetstream transport', () => {
       await pub.jetstream.publish(`${root}.raw`, new Uint8Array([0xff, 0xfe]));
       await pub.publish(`${root}.raw`, 'fine');
       await inbox.waitFor(1, 5000);
-      await sleep(200);
+      await consumersSettled(nc, stream); // the undecodable one termed, not left to redeliver
       expect(inbox.payloads).toEqual(['fine']);
       expect(errors).toHaveLength(1);
       expect(errors[0]?.e).toMatchObject({ code: 'decode_failed' });
@@ -140,7 +141,8 @@ describe('jetstream transport', () => {
       await Promise.all(Array.from({ length: 20 }, (_, i) => pub.publish(`${root}.jobs`, i)));
       const deadline = Date.now() + 5000;
       while (a.messages.length + b.messages.length < 20 && Date.now() < deadline) await sleep(20);
-      await sleep(100);
+      // every consumer on the stream has delivered and settled all it will: a second consumer's copies are in
+      await consumersSettled(nc, stream);
       expect([...a.payloads, ...b.payloads].sort((x, y) => (x as number) - (y as number))).toEqual(Array.from({ length: 20 }, (_, i) => i));
     });
 
@@ -169,7 +171,7 @@ describe('jetstream transport', () => {
     it('fetch waits for the first message, returns what is waiting up to max, and [] on abort', async () => {
       const consumer = await createJetStreamConsumer(nc, { stream, filter: `${root}.pull` });
       const waiting = consumer.fetch(10, { expiresMs: 5000 });
-      await sleep(50);
+      await pullWaiting(nc, stream, consumer.name); // the fetch is waiting on the server, not racing the publish
       await pub.publish(`${root}.pull`, 'first');
       const [first] = await waiting;
       expect(first).toMatchObject({ payload: 'first', hasAcker: true });
@@ -183,8 +185,10 @@ describe('jetstream transport', () => {
       await Promise.all(rest.map((m) => m.ack()));
       const controller = new AbortController();
       const started = Date.now();
-      setTimeout(() => controller.abort(), 50);
-      expect(await consumer.fetch(1, { signal: controller.signal })).toEqual([]); // nothing left: waits until the abort
+      const pending = consumer.fetch(1, { signal: controller.signal }); // nothing left: waits until the abort
+      await pullWaiting(nc, stream, consumer.name);
+      controller.abort();
+      expect(await pending).toEqual([]);
       expect(await consumer.fetch(1, { signal: controller.signal })).toEqual([]); // already aborted
       expect(await consumer.fetch(1, { expiresMs: 100 })).toEqual([]);
       expect(Date.now() - started).toBeLessThan(1000);
