@@ -14,7 +14,8 @@
  * 2. Not fixed sleeps (listed with --all, never counted):
  *    - `poll`: the wait is the body of a loop whose condition re-reads state (`while (!done && Date.now() <
  *      deadline) await sleep(10)`): the test moves on when the state holds, the time only paces the loop.
- *      A loop that merely counts (`for (let i = 0; i < 5; i++)`) is not a poll.
+ *      A loop that merely counts (`for (let i = 0; i < 5; i++)`) or watches the clock (`while (Date.now() <
+ *      end)`) is not a poll.
  *    - `work`: the wait is inside a callback handed to the code under test (a handler, a validator, a
  *      target's send): it stands for slow work; the test waits for that work's result, not for the clock.
  *    - `deadline`: a timer that only rejects (a timeout around an event wait).
@@ -168,14 +169,28 @@ function isPollLoop(/** @type {ts.Node} */ loop) {
   if (ts.isForStatement(loop) && loop.initializer && ts.isVariableDeclarationList(loop.initializer)) {
     for (const d of loop.initializer.declarations) if (ts.isIdentifier(d.name)) own.add(d.name.text);
   }
-  let readsState = false;
-  const visit = (/** @type {ts.Node} */ n) => {
-    if (ts.isIdentifier(n) && !own.has(n.text)) readsState = true;
-    if (ts.isCallExpression(n) || ts.isPropertyAccessExpression(n) || ts.isAwaitExpression(n)) readsState = true;
-    ts.forEachChild(n, visit);
+  // A conjunct that compares the clock (`Date.now() < deadline`) only bounds the loop: it reads no state.
+  const isClock = (/** @type {ts.Node} */ n) => /\b(?:Date\.now|performance\.now)\(\)/.test(n.getText());
+  const conjuncts = [];
+  const split = (/** @type {ts.Expression} */ e) => {
+    while (ts.isParenthesizedExpression(e)) e = e.expression;
+    if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || e.operatorToken.kind === ts.SyntaxKind.BarBarToken)) {
+      split(e.left);
+      split(e.right);
+    } else conjuncts.push(e);
   };
-  visit(condition);
-  return readsState;
+  split(condition);
+  return conjuncts.some((c) => {
+    if (isClock(c)) return false;
+    let readsState = false;
+    const visit = (/** @type {ts.Node} */ n) => {
+      if (ts.isIdentifier(n) && !own.has(n.text)) readsState = true;
+      if (ts.isCallExpression(n) || ts.isPropertyAccessExpression(n) || ts.isAwaitExpression(n)) readsState = true;
+      ts.forEachChild(n, visit);
+    };
+    visit(c);
+    return readsState;
+  });
 }
 
 /** The kind of a timer site: poll, work, or fixed. */

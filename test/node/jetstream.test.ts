@@ -19,6 +19,8 @@ import {
 } from '../../src/jetstream/index.js';
 import type { Message } from '../../src/index.js';
 import { Inbox, sleep } from '../portable/conformance/wait.js';
+import { consumerInfos, consumersSettled, pullWaiting } from '../portable/jetstream-settled.js';
+import { until } from '../portable/waits.js';
 
 let server: NatsServer;
 beforeAll(async () => {
@@ -73,8 +75,8 @@ describe('redelivery limit and dead letters', () => {
       [DEAD_LETTER_HEADERS.id]: 'o-1',
     });
     expect(letter?.headers[DEAD_LETTER_HEADERS.reason]).toContain('boom on attempt 2');
-    await sleep(300);
-    expect(inbox.messages).toHaveLength(2); // terminated: not delivered again
+    await consumersSettled(nc, stream); // terminated: nothing left to deliver again
+    expect(inbox.messages).toHaveLength(2);
     await dlq.close();
   });
 
@@ -137,29 +139,34 @@ describe('replay and durables', () => {
 
   async function collect(options: Parameters<JetStreamSubscriber['subscribe']>[1], expected: number): Promise<unknown[]> {
     const inbox = new Inbox();
+    const before = new Set((await consumerInfos(nc, stream)).map((c) => c.name));
     const sub = subscriber.subscribe(`${root}.log`, inbox.push, options as never);
     await sub.ready;
     await inbox.waitFor(expected, 5000);
-    await sleep(150);
+    // this subscription's consumer has delivered all it will and holds no unacked message
+    const durable = (options as { durable?: string } | undefined)?.durable;
+    await consumersSettled(nc, stream, { only: (c) => !before.has(c.name) || c.name === durable });
     await sub.unsubscribe();
     return inbox.payloads;
   }
 
   it('replays from a sequence, from a time, only new, or only the last', async () => {
-    await sleep(50);
-    const time = new Date();
-    await sleep(50);
+    // a time after message 3 was stored (server clock = this clock: one machine), and message 4 after it
+    const third = await (await pub.jetstream.jetstreamManager()).streams.getMessage(stream, { seq: 3 });
+    const time = new Date((third?.time.getTime() ?? 0) + 1);
+    await until(() => Date.now() > time.getTime(), { what: 'the clock past message 3' });
     await pub.publish(`${root}.log`, 4);
     expect(await collect({ deliver: { sequence: 3 } }, 2)).toEqual([3, 4]);
     expect(await collect({ deliver: { time } }, 1)).toEqual([4]);
     expect(await collect({ deliver: 'last' }, 1)).toEqual([4]);
     expect(await collect({ deliver: 'all' }, 4)).toEqual([1, 2, 3, 4]);
     const fresh = new Inbox();
+    const before = new Set((await consumerInfos(nc, stream)).map((c) => c.name));
     const sub = subscriber.subscribe(`${root}.log`, fresh.push, { deliver: 'new' });
     await sub.ready;
     await pub.publish(`${root}.log`, 5);
     await fresh.waitFor(1, 5000);
-    await sleep(100);
+    await consumersSettled(nc, stream, { only: (c) => !before.has(c.name) });
     expect(fresh.payloads).toEqual([5]);
   });
 
@@ -210,17 +217,8 @@ describe('outage and TCP', () => {
     await expect(pub.publish(`${root}.o`, 'during', { id: 'during-1', timeoutMs: 500 })).rejects.toMatchObject({ code: expect.stringMatching(/^(timeout|no_responders)$/) });
     await server.restart();
 
-    let ack;
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        ack = await pub.publishWithAck(`${root}.o`, 'during', { id: 'during-1', timeoutMs: 1000 });
-        break;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await sleep(100);
-      }
-    }
+    // the stream is back when a publish is acked again (each attempt bounded by its own timeout)
+    const ack = await until(() => pub.publishWithAck(`${root}.o`, 'during', { id: 'during-1', timeoutMs: 1000 }).catch(() => undefined), { timeoutMs: 10_000, everyMs: 100, what: 'a publish acked after the restart' });
     expect(ack.duplicate).toBe(false);
     expect((await pub.publishWithAck(`${root}.o`, 'during', { id: 'during-1' })).duplicate).toBe(true);
     await inbox.waitFor(2, 30_000);
@@ -256,7 +254,7 @@ describe('consumer lifecycle', () => {
       const consumer = await createJetStreamConsumer(nc, { stream, ...(durable ? { durable } : {}) });
       const started = Date.now();
       const pending = consumer.fetch(1);
-      await sleep(100);
+      await pullWaiting(nc, stream, consumer.name);
       await consumer.close();
       expect(await pending).toEqual([]);
       expect(Date.now() - started).toBeLessThan(5_000);

@@ -16,10 +16,14 @@ export async function consumerInfos(nc: NatsConnection, stream: string): Promise
  * (`num_pending` 0) and holds no unacknowledged message (`num_ack_pending` 0): all deliveries it will
  * ever make have been made and settled, so a test can count them.
  */
-export async function consumersSettled(nc: NatsConnection, stream: string, { atLeast = 1, timeoutMs = 10_000 } = {}): Promise<ConsumerInfo[]> {
+export async function consumersSettled(
+  nc: NatsConnection,
+  stream: string,
+  { atLeast = 1, timeoutMs = 10_000, only = () => true }: { atLeast?: number; timeoutMs?: number; only?: (c: ConsumerInfo) => boolean } = {},
+): Promise<ConsumerInfo[]> {
   return until(
     async () => {
-      const infos = await consumerInfos(nc, stream);
+      const infos = (await consumerInfos(nc, stream)).filter(only);
       return infos.length >= atLeast && infos.every((c) => c.num_pending === 0 && c.num_ack_pending === 0) ? infos : undefined;
     },
     { timeoutMs, everyMs: 20, what: `every consumer of ${stream} with nothing pending or unacknowledged` },
