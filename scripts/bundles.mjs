@@ -51,6 +51,7 @@ export const SIZE_BUDGETS = {
   'isoflux/outbox': { own: 10_500, withDeps: 10_500 },
   'isoflux/presence': { own: 6_000 },
   'isoflux/inbox': { own: 2_500 },
+  'isoflux/versioning': { own: 3_000 },
   'isoflux.iife.js': { withDeps: 11_000 },
   'isoflux.browser.iife.js': { withDeps: 90_000 },
 };

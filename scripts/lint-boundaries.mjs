@@ -51,6 +51,7 @@ export const LAYERS = {
   presence: { folders: ['core', 'transport'], packages: [] },
   inspector: { folders: ['core', 'transport'], packages: [] },
   inbox: { folders: ['core', ...COMPOSITION], packages: [] },
+  versioning: { folders: ['core', ...COMPOSITION], packages: [] },
   // The root entry: the contract only.
   'index.ts': { folders: ['core'], packages: [] },
 };
