@@ -90,13 +90,16 @@ async function openOwn(database: string, storeName: string): Promise<IDBDatabase
  * where there is no IndexedDB (use {@link memoryInboxStore} or a store of your own).
  */
 export function idbInboxStore(options: IdbInboxStoreOptions = {}): IdbInboxStore {
-  if (typeof indexedDB === 'undefined') throw new UnsupportedError('IndexedDB is not available in this runtime: pass `store: memoryInboxStore()` or your own InboxStore.');
+  if (typeof indexedDB === 'undefined')
+    throw new UnsupportedError('IndexedDB is not available in this runtime: pass `store: memoryInboxStore()` or your own InboxStore.');
   const storeName = options.storeName ?? INBOX_STORE;
   const own = options.db === undefined;
   const opening = options.db !== undefined ? Promise.resolve(options.db) : openOwn(options.database ?? INBOX_STORE, storeName);
   opening.catch(() => undefined);
   if (options.db !== undefined && !options.db.objectStoreNames.contains(storeName)) {
-    throw new InvalidArgumentError(`database ${JSON.stringify(options.db.name)} has no object store ${JSON.stringify(storeName)}: call createInboxObjectStore(db) in its onupgradeneeded`);
+    throw new InvalidArgumentError(
+      `database ${JSON.stringify(options.db.name)} has no object store ${JSON.stringify(storeName)}: call createInboxObjectStore(db) in its onupgradeneeded`,
+    );
   }
   const run = async <T>(mode: IDBTransactionMode, body: (os: IDBObjectStore) => Promise<T>): Promise<T> => {
     const tx = (await opening).transaction(storeName, mode);
@@ -126,7 +129,11 @@ export function idbInboxStore(options: IdbInboxStoreOptions = {}): IdbInboxStore
       }),
     size: () => run('readonly', (os) => done(os.count())),
     close() {
-      if (own) void opening.then((db) => db.close(), () => undefined);
+      if (own)
+        void opening.then(
+          (db) => db.close(),
+          () => undefined,
+        );
     },
   };
 }

@@ -132,7 +132,8 @@ export class Inbox {
       id,
       commitIn: async (tx) => {
         const store = this.store as Partial<IdbInboxStore>;
-        if (typeof store.commitIn !== 'function') throw new InvalidArgumentError(`commitIn needs an idbInboxStore({ db }); this inbox's store is ${this.store.name}`);
+        if (typeof store.commitIn !== 'function')
+          throw new InvalidArgumentError(`commitIn needs an idbInboxStore({ db }); this inbox's store is ${this.store.name}`);
         committed = await store.commitIn(tx, id, this.#now());
         return committed;
       },

@@ -24,8 +24,10 @@ function openApp(name: string): Promise<IDBDatabase> {
   });
 }
 
-const done = <T>(request: IDBRequest<T>): Promise<T> => new Promise((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))));
-const complete = (tx: IDBTransaction): Promise<void> => new Promise((resolve, reject) => ((tx.oncomplete = () => resolve()), (tx.onabort = () => reject(tx.error ?? new Error('aborted')))));
+const done = <T>(request: IDBRequest<T>): Promise<T> =>
+  new Promise((resolve, reject) => ((request.onsuccess = () => resolve(request.result)), (request.onerror = () => reject(request.error))));
+const complete = (tx: IDBTransaction): Promise<void> =>
+  new Promise((resolve, reject) => ((tx.oncomplete = () => resolve()), (tx.onabort = () => reject(tx.error ?? new Error('aborted')))));
 
 describeInboxStore('idbInboxStore (the app database)', async () => idbInboxStore({ db: await openApp(fresh()) }));
 
@@ -38,7 +40,10 @@ describe('inbox: the id commits in the app’s own transaction', () => {
       const tx = db.transaction(['orders', INBOX_STORE], 'readwrite');
       const finished = complete(tx);
       if (!(await ctx.commitIn(tx))) return finished;
-      tx.objectStore('orders').put({ id: message.payload.id, applied: (((await done(tx.objectStore('orders').get(message.payload.id))) as { applied: number } | undefined)?.applied ?? 0) + 1 });
+      tx.objectStore('orders').put({
+        id: message.payload.id,
+        applied: (((await done(tx.objectStore('orders').get(message.payload.id))) as { applied: number } | undefined)?.applied ?? 0) + 1,
+      });
       if (abortNext) tx.abort();
       return finished;
     });
@@ -50,7 +55,10 @@ describe('inbox: the id commits in the app’s own transaction', () => {
     const orders = () => done(db.transaction('orders').objectStore('orders').getAll());
     expect([await orders(), await inbox.processed('o2')]).toEqual([[{ id: 'o1', applied: 1 }], false]);
     await handler(messageWithId('o2', [], 2));
-    expect(await orders()).toEqual([{ id: 'o1', applied: 1 }, { id: 'o2', applied: 1 }]);
+    expect(await orders()).toEqual([
+      { id: 'o1', applied: 1 },
+      { id: 'o2', applied: 1 },
+    ]);
     expect(inbox.stats).toMatchObject({ handled: 2, skipped: 1 });
     db.close();
   });

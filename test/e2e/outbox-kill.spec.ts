@@ -51,7 +51,11 @@ interface OwnBrowser {
 
 async function launch(profile: string): Promise<OwnBrowser> {
   const port = await freePort();
-  const child = spawn(CHROMIUM_PATH, [...chromiumLaunchOptions.args, '--headless=new', `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, 'about:blank'], { stdio: 'ignore', detached: true });
+  const child = spawn(
+    CHROMIUM_PATH,
+    [...chromiumLaunchOptions.args, '--headless=new', `--remote-debugging-port=${port}`, `--user-data-dir=${profile}`, 'about:blank'],
+    { stdio: 'ignore', detached: true },
+  );
   for (let i = 0; ; i++) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/json/version`);
@@ -121,7 +125,9 @@ test(`kill anywhere: ${ITERATIONS} random kills of the tab or the browser, 0 los
       for (const id of ids) attempted.add(id);
       const subject = `${ns}.${SUBJECTS[pick(SUBJECTS.length)]}`;
       const before = await stored();
-      const publishing = page.evaluate(([s, list, perTick]) => window.outboxTab.publishIds(s, 'k', list, perTick), [subject, ids, 1 + pick(8)] as const).catch(() => undefined);
+      const publishing = page
+        .evaluate(([s, list, perTick]) => window.outboxTab.publishIds(s, 'k', list, perTick), [subject, ids, 1 + pick(8)] as const)
+        .catch(() => undefined);
       if (random() < 0.5) {
         // a random moment: enqueueing, sending, or waiting for acks
         points.time++;
@@ -166,7 +172,8 @@ test(`kill anywhere: ${ITERATIONS} random kills of the tab or the browser, 0 los
   const consumer = await jetstream(nc).consumers.get(ns);
   const history: Array<{ subject: string; id: string }> = [];
   while (history.length < total) {
-    for await (const m of await consumer.fetch({ max_messages: total - history.length, expires: 2000 })) history.push({ subject: m.subject, id: m.headers?.get('Nats-Msg-Id') ?? '' });
+    for await (const m of await consumer.fetch({ max_messages: total - history.length, expires: 2000 }))
+      history.push({ subject: m.subject, id: m.headers?.get('Nats-Msg-Id') ?? '' });
   }
   const copies = new Map<string, number>();
   for (const { id } of history) copies.set(id, (copies.get(id) ?? 0) + 1);

@@ -245,7 +245,15 @@ test('at a full quota: attempts counted with the real error, delivered entries r
     await openOutbox(page, { database: ns });
     // filled down to 100-byte entries: not even a small write fits now; 8 per tick makes shared chunks,
     // so delivering some of a chunk's entries is a partial removal
-    const stored = await page.evaluate((s) => window.outboxTab.fill(s, 'a', 0, [[24_000, 8], [2_000, 8], [100, 1]]), `${ns}.orders`);
+    const stored = await page.evaluate(
+      (s) =>
+        window.outboxTab.fill(s, 'a', 0, [
+          [24_000, 8],
+          [2_000, 8],
+          [100, 1],
+        ]),
+      `${ns}.orders`,
+    );
     expect(stored).toBeGreaterThan(20);
     const status = () => page.evaluate(() => window.outboxTab.status());
     const retried = (await status()).retried;
@@ -278,7 +286,11 @@ test('requestPersistence asks for persistent storage; status says whether it is 
   // what a user's engagement (or a prompt) would give: the permission, granted to this origin in this context
   const { targetInfo } = await (await context.newCDPSession(page)).send('Target.getTargetInfo');
   const browserCdp = await browser.newBrowserCDPSession();
-  await browserCdp.send('Browser.grantPermissions', { origin: new URL(server.url).origin, permissions: ['durableStorage'], browserContextId: targetInfo.browserContextId });
+  await browserCdp.send('Browser.grantPermissions', {
+    origin: new URL(server.url).origin,
+    permissions: ['durableStorage'],
+    browserContextId: targetInfo.browserContextId,
+  });
   expect(await page.evaluate(() => window.outboxTab.requestPersistence())).toBe(true);
   expect((await page.evaluate(() => window.outboxTab.status())).storagePersisted).toBe(true);
   await browserCdp.detach();

@@ -51,7 +51,12 @@ export function describeInboxStore(name: string, make: () => InboxStore | Promis
       await handler(messageWithId('x', acks));
       await handler(messageWithId('x', acks, 2));
       await handler(messageWithId('y', acks));
-      expect({ handled, acks, duplicates, stats: inbox.stats }).toEqual({ handled: ['x', 'y'], acks: ['x'], duplicates: ['x'], stats: { handled: 2, skipped: 1, pruned: 0 } });
+      expect({ handled, acks, duplicates, stats: inbox.stats }).toEqual({
+        handled: ['x', 'y'],
+        acks: ['x'],
+        duplicates: ['x'],
+        stats: { handled: 2, skipped: 1, pruned: 0 },
+      });
       expect(await inbox.processed('x')).toBe(true);
       inbox.store.close();
     });

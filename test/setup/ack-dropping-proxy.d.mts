@@ -17,4 +17,7 @@ export interface AckDroppingProxy {
 export declare function pubAckOf(payload: Buffer): { stream: string; seq: number; duplicate?: boolean } | undefined;
 /** The default rule: drops each PubAck on an inbox that is not a duplicate ack (the first copy's ack). */
 export declare function dropFirstAcks(message: ServerMessage): boolean;
-export declare function startAckDroppingProxy(targetPort: number, options?: { websocket?: boolean; drop?: (message: ServerMessage) => boolean }): Promise<AckDroppingProxy>;
+export declare function startAckDroppingProxy(
+  targetPort: number,
+  options?: { websocket?: boolean; drop?: (message: ServerMessage) => boolean },
+): Promise<AckDroppingProxy>;

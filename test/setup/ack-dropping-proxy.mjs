@@ -75,7 +75,8 @@ function parseOps(buffer, emit) {
 /** One unmasked binary WebSocket frame (server→client) carrying `data`. @param {Buffer} data */
 function wsFrame(data) {
   const n = data.length;
-  const head = n < 126 ? Buffer.from([0x82, n]) : n < 65_536 ? Buffer.from([0x82, 126, n >> 8, n & 255]) : Buffer.concat([Buffer.from([0x82, 127]), bigLength(n)]);
+  const head =
+    n < 126 ? Buffer.from([0x82, n]) : n < 65_536 ? Buffer.from([0x82, 126, n >> 8, n & 255]) : Buffer.concat([Buffer.from([0x82, 127]), bigLength(n)]);
   return Buffer.concat([head, data]);
 }
 
@@ -144,7 +145,11 @@ export async function startAckDroppingProxy(targetPort, { websocket = false, dro
       request = Buffer.concat([request, chunk]);
       const endOfHead = request.indexOf('\r\n\r\n');
       if (endOfHead < 0) return;
-      const head = request.subarray(0, endOfHead).toString('latin1').split('\r\n').filter((l) => !/^sec-websocket-extensions:/i.test(l));
+      const head = request
+        .subarray(0, endOfHead)
+        .toString('latin1')
+        .split('\r\n')
+        .filter((l) => !/^sec-websocket-extensions:/i.test(l));
       upstream.write(Buffer.concat([Buffer.from(head.join('\r\n'), 'latin1'), request.subarray(endOfHead)]));
       upgraded = true;
     });
