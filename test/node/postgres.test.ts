@@ -9,7 +9,8 @@ import postgres from 'postgres';
 import * as v from 'valibot';
 import { bytesCodec, textCodec } from '../../src/index.js';
 import { createPostgresBus, NOTIFY_PAYLOAD_LIMIT, type PostgresBus } from '../../src/postgres/index.js';
-import { Inbox, sleep } from '../portable/conformance/wait.js';
+import { Inbox, MARKER, sleep } from '../portable/conformance/wait.js';
+import { until } from '../portable/waits.js';
 
 const pgUrl = inject('pgUrl');
 const quiet = () => ({ onnotice: () => undefined, max: 3 });
@@ -55,9 +56,11 @@ describe('postgres: subjects are never SQL', () => {
         await inbox.waitFor(1);
         expect(inbox.messages.map((m) => m.subject)).toEqual([subjects[i]]);
       }
-      await sleep(50);
+      // Barrier: NOTIFYs arrive in commit order, so a crossed message would come before these markers
+      for (const s of subjects.slice(0, -1)) await pub.publish(s, MARKER);
+      for (const inbox of inboxes) await inbox.waitFor(2);
       // the two long subjects share their first 63 bytes and still did not cross
-      expect(inboxes.map((i) => i.messages.length)).toEqual([1, 1, 1, 1, 1]);
+      expect(inboxes.map((i) => i.payloads)).toEqual(subjects.slice(0, -1).map((s) => [s, MARKER]));
     }
     // a NUL is not whitespace, so it is a valid subject: it travels in the JSON envelope, escaped
     const { pub, sub } = pair();
@@ -95,8 +98,9 @@ describe('postgres: what LISTEN/NOTIFY cannot do is a typed error', () => {
     await sub.subscribe('orders', inbox.push).ready;
     for (const s of ['orders.eu.created', 'orders.us.created', 'orders', 'orders.eu', 'orders.eu.a.b']) await pub.publish(s, s);
     await inbox.waitFor(2);
-    await sleep(50);
-    expect(inbox.payloads).toEqual(['orders.eu.created', 'orders']);
+    await pub.publish('orders', MARKER); // barrier: commit order
+    await inbox.waitFor(3);
+    expect(inbox.payloads).toEqual(['orders.eu.created', 'orders', MARKER]);
   });
 });
 
@@ -115,8 +119,9 @@ describe('postgres: the 8000-byte NOTIFY limit', () => {
     // headers count too
     await expect(pub.publish('big', 'small', { headers: { h: 'v'.repeat(8000) } })).rejects.toMatchObject({ code: 'payload_too_large' });
     await inbox.waitFor(1);
-    await sleep(50);
-    expect(inbox.payloads).toEqual([fits]);
+    await pub.publish('big', 'end'); // barrier: a refused publish sent anyway would come before it
+    await inbox.waitFor(2);
+    expect(inbox.payloads).toEqual([fits, 'end']);
   });
 
   it('counts the default JSON codec\'s text the same way (7999 fits, 8000 is refused) and splits a burst of large ones over statements, in order', async () => {
@@ -164,20 +169,24 @@ describe('postgres: delivery', () => {
     const { pub, sub } = pair();
     const inbox = new Inbox();
     await sub.subscribe('tx.*', inbox.push).ready;
+    // Barrier: a marker committed outside the transaction; NOTIFYs arrive in commit order, so one that
+    // escaped the transaction would come before it.
     await pubSql.begin(async (tx) => {
       await pub.publish('tx.committed', 1, { transaction: tx });
-      await sleep(100);
-      expect(inbox.messages).toHaveLength(0);
+      await pub.publish('tx.marker', MARKER);
+      await inbox.waitFor(1);
+      expect(inbox.payloads).toEqual([MARKER]);
     });
-    await inbox.waitFor(1);
+    await inbox.waitFor(2);
     await pubSql
       .begin(async (tx) => {
         await pub.publish('tx.rolled-back', 2, { transaction: tx });
         throw new Error('rollback');
       })
       .catch(() => undefined);
-    await sleep(100);
-    expect(inbox.payloads).toEqual([1]);
+    await pub.publish('tx.marker', MARKER);
+    await inbox.waitFor(3);
+    expect(inbox.payloads).toEqual([MARKER, 1, MARKER]);
   });
 
   it('keeps publish order for thousands of publishes not awaited one by one', async () => {
@@ -259,11 +268,13 @@ describe('postgres: outages', () => {
   let proxy: Server;
   let port = 0;
   let accepting = true;
+  /** Connections the proxy refused: a reconnect attempt that happened. */
+  let refused = 0;
   const sockets = new Set<Socket>();
 
   beforeAll(async () => {
     proxy = createServer((client) => {
-      if (!accepting) return void client.destroy();
+      if (!accepting) return void (refused++, client.destroy());
       const upstream = connect(5432, '127.0.0.1');
       sockets.add(client).add(upstream);
       const kill = (): void => void (client.destroy(), upstream.destroy());
@@ -291,10 +302,10 @@ describe('postgres: outages', () => {
       await pub.publish('up.before', 1);
       await inbox.waitFor(1);
       accepting = false;
+      const before = refused;
       for (const s of sockets) s.destroy();
-      await sleep(300);
-      await pub.publish('up.during', 2);
-      await sleep(1200);
+      await pub.publish('up.during', 2); // committed while nothing can reach the listener: lost
+      await until(() => refused > before, { what: 'a reconnect attempt refused' });
       accepting = true;
       const deadline = Date.now() + 10_000;
       while (listens.length < 2 && Date.now() < deadline) await sleep(20);
@@ -309,6 +320,7 @@ describe('postgres: outages', () => {
 
   it('keeps a subscription made during an outage waiting, and it becomes ready when the server is back', async () => {
     accepting = false;
+    const before = refused;
     const cutSql = postgres(`postgres://postgres@127.0.0.1:${port}/test`, { ...quiet(), connect_timeout: 2 });
     try {
       const namespace = freshNamespace();
@@ -320,7 +332,7 @@ describe('postgres: outages', () => {
       const s = sub.subscribe('late', inbox.push);
       let ready = false;
       void s.ready.then(() => (ready = true));
-      await sleep(500);
+      await until(() => refused > before, { what: 'the LISTEN connection refused' });
       expect(ready).toBe(false);
       // unsubscribing while the LISTEN waits for the server does not wait with it
       await gaveUp.unsubscribe();
