@@ -161,14 +161,32 @@ function findWrappers(sources) {
 
 const isFunction = (/** @type {ts.Node} */ n) => ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n);
 
-/** True when a loop's condition re-reads state (not only its own counter). */
+/**
+ * True when a loop ends on state: its condition re-reads state (not only its own counter or the clock), or
+ * its body leaves (`return`, `break`) under an `if` that does (`for (;;) { if (await healthy()) return; … }`).
+ */
 function isPollLoop(/** @type {ts.Node} */ loop) {
-  const condition = ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? loop.expression : ts.isForStatement(loop) ? loop.condition : undefined;
-  if (!condition || condition.kind === ts.SyntaxKind.TrueKeyword) return false;
   const own = new Set();
   if (ts.isForStatement(loop) && loop.initializer && ts.isVariableDeclarationList(loop.initializer)) {
     for (const d of loop.initializer.declarations) if (ts.isIdentifier(d.name)) own.add(d.name.text);
   }
+  const condition = ts.isWhileStatement(loop) || ts.isDoStatement(loop) ? loop.expression : ts.isForStatement(loop) ? loop.condition : undefined;
+  if (condition && condition.kind !== ts.SyntaxKind.TrueKeyword && readsState(condition, own)) return true;
+  const body = /** @type {ts.IterationStatement} */ (loop).statement;
+  const exits = (/** @type {ts.Node} */ n) => {
+    let found = false;
+    const visit = (/** @type {ts.Node} */ m) => {
+      if (ts.isReturnStatement(m) || ts.isBreakStatement(m)) found = true;
+      else if (!isFunction(m)) ts.forEachChild(m, visit);
+    };
+    visit(n);
+    return found;
+  };
+  return (ts.isBlock(body) ? body.statements : [body]).some((s) => ts.isIfStatement(s) && exits(s.thenStatement) && readsState(s.expression, own));
+}
+
+/** True when `condition` reads state beyond `own` loop counters and clock comparisons. */
+function readsState(/** @type {ts.Expression} */ condition, /** @type {Set<string>} */ own) {
   // A conjunct that compares the clock (`Date.now() < deadline`) only bounds the loop: it reads no state.
   const isClock = (/** @type {ts.Node} */ n) => /\b(?:Date\.now|performance\.now)\(\)/.test(n.getText());
   const conjuncts = [];
@@ -180,8 +198,18 @@ function isPollLoop(/** @type {ts.Node} */ loop) {
     } else conjuncts.push(e);
   };
   split(condition);
+  // A conjunct that compares the loop's own counter (`i < count`) only counts.
+  const counts = (/** @type {ts.Expression} */ c) => {
+    let mentionsOwn = false;
+    const visit = (/** @type {ts.Node} */ n) => {
+      if (ts.isIdentifier(n) && own.has(n.text)) mentionsOwn = true;
+      ts.forEachChild(n, visit);
+    };
+    visit(c);
+    return mentionsOwn && ts.isBinaryExpression(c);
+  };
   return conjuncts.some((c) => {
-    if (isClock(c)) return false;
+    if (isClock(c) || counts(c)) return false;
     let readsState = false;
     const visit = (/** @type {ts.Node} */ n) => {
       if (ts.isIdentifier(n) && !own.has(n.text)) readsState = true;
