@@ -16,8 +16,9 @@
  *      deadline) await sleep(10)`): the test moves on when the state holds, the time only paces the loop.
  *      A loop that merely counts (`for (let i = 0; i < 5; i++)`) or watches the clock (`while (Date.now() <
  *      end)`) is not a poll.
- *    - `work`: the wait is inside a callback handed to the code under test (a handler, a validator, a
- *      target's send): it stands for slow work; the test waits for that work's result, not for the clock.
+ *    - `work`: the wait is inside a callback for the code under test (an argument, an object-literal
+ *      method or a factory's return value: a handler, a validator, a target's send): it stands for slow
+ *      work; the test waits for that work's result, not for the clock.
  *    - `deadline`: a timer that only rejects (a timeout around an event wait).
  *    - `turn`: a zero-delay timer (`turn()`, `sleep(0)`, `setTimeout(r, 0)`): it waits for no time, only
  *      until the microtasks queued before it have run, which settles in-process code (memory bus, streams)
@@ -221,6 +222,20 @@ function readsState(/** @type {ts.Expression} */ condition, /** @type {Set<strin
   });
 }
 
+/** Functions the file itself declares: a callback handed to one (`withProfile(async (page) => …)`) is the test's own flow. */
+const LOCAL = new WeakMap();
+function localFunctions(/** @type {ts.SourceFile} */ sf) {
+  let names = LOCAL.get(sf);
+  if (names) return names;
+  names = new Set();
+  for (const s of sf.statements) {
+    if (ts.isFunctionDeclaration(s) && s.name) names.add(s.name.text);
+    if (ts.isVariableStatement(s)) for (const d of s.declarationList.declarations) if (ts.isIdentifier(d.name) && d.initializer && isFunction(d.initializer)) names.add(d.name.text);
+  }
+  LOCAL.set(sf, names);
+  return names;
+}
+
 /** The kind of a timer site: poll, work, or fixed. */
 function classify(/** @type {ts.Node} */ site) {
   let child = site;
@@ -234,9 +249,14 @@ function classify(/** @type {ts.Node} */ site) {
     if (holder && (ts.isCallExpression(holder) || ts.isNewExpression(holder)) && holder.expression !== n) {
       const name = calleeName(holder.expression);
       if (name && FRAMEWORK.has(name)) return 'fixed';
-      if (name && TRANSPARENT.has(name)) continue;
+      if (name && (TRANSPARENT.has(name) || localFunctions(n.getSourceFile()).has(name))) continue;
       return 'work';
     }
+    // A handler built for the code under test: a method of an object literal (`{ validate: (v) => … }`),
+    // or what a factory returns (`return slow ? async (m) => … : …`).
+    let up = n.parent;
+    while (up && (ts.isParenthesizedExpression(up) || ts.isConditionalExpression(up) || ts.isAsExpression(up))) up = up.parent;
+    if (up && (ts.isPropertyAssignment(up) || ts.isReturnStatement(up))) return 'work';
     // A local function (`const run = async () => …`) is the test's flow; keep climbing to its owner.
   }
   return 'fixed';
