@@ -52,6 +52,8 @@ export const LAYERS = {
   inspector: { folders: ['core', 'transport'], packages: [] },
   inbox: { folders: ['core', ...COMPOSITION], packages: [] },
   versioning: { folders: ['core', ...COMPOSITION], packages: [] },
+  // The test kit: fakes built on the memory bus and the real outbox; the Playwright fixture on the kit.
+  testing: { folders: ['core', 'memory', 'outbox'], packages: [] },
   // The root entry: the contract only.
   'index.ts': { folders: ['core'], packages: [] },
 };
