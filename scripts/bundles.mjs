@@ -48,7 +48,7 @@ export const SIZE_BUDGETS = {
   'isoflux/topic': { own: 6_500 },
   'isoflux/broadcast': { own: 14_000 },
   'isoflux/worker': { own: 14_000, withDeps: 16_000 },
-  'isoflux/outbox': { own: 10_500, withDeps: 10_500 },
+  'isoflux/outbox': { own: 11_000, withDeps: 11_000 },
   'isoflux/presence': { own: 6_000 },
   'isoflux/inbox': { own: 2_500 },
   'isoflux/versioning': { own: 3_000 },

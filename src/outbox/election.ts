@@ -7,6 +7,11 @@ interface LockManagerLike {
   request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<unknown>;
 }
 
+/** The Web Lock of the relay election of the store named `storeName` (tabs, workers and the Service Worker). */
+export function relayLockName(storeName: string): string {
+  return `isoflux-outbox:${storeName}`;
+}
+
 /** True where the Web Locks API exists (browsers: tabs and workers). */
 export function hasWebLocks(): boolean {
   return locks() !== undefined;

@@ -11,6 +11,7 @@ export { memoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { StorageQuotaError } from '../core/errors.js';
 export { isRetryableDeliveryError } from './classify.js';
 export { monotonicNow } from './clock.js';
+export { OUTBOX_SYNC_TAG, registerBackgroundSync, serviceWorkerRelay, type RelayRunOutcome, type ServiceWorkerRelayOptions } from './service-worker.js';
 export { requestPersistentStorage, storagePersisted } from './persist.js';
 export { OutboxStatusEvent, type OutboxStatus, type RelayState } from './status.js';
 export type { RelayCounters, RelayError, RelayOptions } from './relay-options.js';

@@ -11,7 +11,7 @@ import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
 import { AppendBatcher } from './batcher.js';
 import { watchConnectivity } from './connectivity.js';
-import { runElected } from './election.js';
+import { relayLockName, runElected } from './election.js';
 import { ageOf, monotonicNow } from './clock.js';
 import { idbStore } from './idb-store.js';
 import { requestPersistentStorage } from './persist.js';
@@ -119,7 +119,8 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     this.store = options.store ?? idbStore();
     this.#keyOf = keyFunction(options.orderBy ?? 'subject');
     this.#statusMs = options.statusIntervalMs ?? 1000;
-    if (!(this.#statusMs >= MIN_STATUS_MS)) throw new InvalidArgumentError(`statusIntervalMs must be at least ${MIN_STATUS_MS}, got ${String(options.statusIntervalMs)}`);
+    if (!(this.#statusMs >= MIN_STATUS_MS))
+      throw new InvalidArgumentError(`statusIntervalMs must be at least ${MIN_STATUS_MS}, got ${String(options.statusIntervalMs)}`);
     this.#windowMs = options.duplicateWindowMs ?? 120_000;
     if (!(this.#windowMs > 0)) throw new InvalidArgumentError(`duplicateWindowMs must be positive, got ${String(options.duplicateWindowMs)}`);
     this.#telemetry = options.telemetry;
@@ -136,7 +137,12 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     this.#unwatch = store.watch(() => this.#scheduleStatus());
     if (options.target !== undefined) {
       this.#relay = new Relay(store, options.target, options.relay ?? {}, () => this.#scheduleStatus(), options.telemetry);
-      runElected(options.lockName ?? `isoflux-outbox:${store.name}`, this.#lifetime.signal, () => this.#lead(), (error) => this.#report(error));
+      runElected(
+        options.lockName ?? relayLockName(store.name),
+        this.#lifetime.signal,
+        () => this.#lead(),
+        (error) => this.#report(error),
+      );
     }
     // the gauge reads the cached status: metric collection must not wait on the store
     this.#unobserve = options.telemetry?.observe('outbox.depth', () => this.#status.depth, { 'messaging.system': 'outbox', 'isoflux.outbox.name': store.name });
@@ -283,7 +289,12 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
 
   /** Election and status failures: not delivery errors, but the user must see them, so they land in `lastError`. */
   #report(error: unknown): void {
-    this.#ownError = { message: error instanceof Error ? error.message : String(error), code: isIsofluxError(error) ? error.code : undefined, subject: '', at: monotonicNow() };
+    this.#ownError = {
+      message: error instanceof Error ? error.message : String(error),
+      code: isIsofluxError(error) ? error.code : undefined,
+      subject: '',
+      at: monotonicNow(),
+    };
     this.#scheduleStatus();
   }
 

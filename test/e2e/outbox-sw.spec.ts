@@ -1,0 +1,123 @@
+/**
+ * The outbox relay in a real Service Worker of real Chromium: messages enqueued in a tab while nats-server is
+ * down are delivered after every tab of the origin closed, when the broker is back and Background Sync's
+ * `sync` event fires (dispatched through the DevTools protocol) — counted in the real stream, exactly once.
+ * And one relay at a time: while a tab relays, the worker's wake-up stands aside (`busy`).
+ */
+import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { expect, test, type BrowserContext, type CDPSession, type Page } from 'playwright/test';
+import { startNatsServer, type NatsServer } from '../setup/nats-server.mjs';
+import { openTabs, type FixtureServer } from './fixtures/serve.js';
+import { serveOutboxFixtures } from './fixtures/outbox-serve.js';
+import type { OutboxTabApi } from './fixtures/outbox.js';
+
+declare global {
+  interface Window {
+    outboxTab: OutboxTabApi;
+  }
+}
+
+test.describe.configure({ mode: 'serial' });
+
+let server: FixtureServer;
+let nats: NatsServer;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let ns: string;
+let n = 0;
+
+test.beforeAll(async () => {
+  [server, nats] = await Promise.all([serveOutboxFixtures(), startNatsServer({ jetstream: true, websocket: true })]);
+  nc = await connect({ servers: nats.tcpUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  jsm = await jetstreamManager(nc);
+});
+test.afterAll(async () => {
+  await nc?.close();
+  await Promise.all([server?.close(), nats?.dispose()]);
+});
+test.beforeEach(async () => {
+  ns = `sw${Date.now().toString(36)}${n++}`;
+  await jsm.streams.add({ name: ns, subjects: [`${ns}.>`] });
+});
+
+const count = async (): Promise<number> => (await jsm.streams.info(ns)).state.messages;
+/** {@link count}, or -1 while the restarted server's JetStream does not answer yet. */
+const countSoon = (): Promise<number> => count().catch(() => -1);
+
+/** Ids in the stream, in stream order. */
+async function storedIds(): Promise<string[]> {
+  const total = await count();
+  const consumer = await jetstream(nc).consumers.get(ns);
+  const ids: string[] = [];
+  while (ids.length < total) {
+    for await (const m of await consumer.fetch({ max_messages: total - ids.length, expires: 2000 })) ids.push(`${m.json<{ i: number }>().i}`);
+  }
+  return ids;
+}
+
+async function tabWithWorker(context: BrowserContext, problems: string[], relay: boolean, delayMs = 0): Promise<Page> {
+  const [page] = await openTabs(context, `${server.url}outbox.html`, 1, problems);
+  await page!.evaluate((u) => window.outboxTab.registerWorker(u), `/outbox-sw.ts?database=${ns}&ws=${encodeURIComponent(nats.wsUrl!)}`);
+  await page!.evaluate((o) => window.outboxTab.open(o), relay ? { database: ns, wsUrl: nats.wsUrl!, delayMs } : { database: ns });
+  return page!;
+}
+
+/** The registration id of the origin's Service Worker, through a page-level CDP session (on any page). */
+async function registrationOf(cdp: CDPSession): Promise<string> {
+  const origin = new URL(server.url).origin;
+  const found = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const r = registrations.find((x) => x.scopeURL.startsWith(origin) && !x.isDeleted);
+      if (r !== undefined) resolve(r.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  return found;
+}
+
+test('enqueued while the broker is down, delivered by the Service Worker on sync with every tab closed', async ({ context }) => {
+  const problems: string[] = [];
+  await nats.stop();
+  const page = await tabWithWorker(context, problems, true);
+  await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 50, 10), `${ns}.orders`);
+  expect(await page.evaluate(() => window.outboxTab.requestSync())).toBe(true);
+  expect((await page.evaluate(() => window.outboxTab.status())).depth).toBe(50);
+
+  // a page of no origin keeps the browser context (and a CDP session) while every tab of the origin closes
+  const blank = await context.newPage();
+  const cdp = await context.newCDPSession(blank);
+  const registrationId = await registrationOf(cdp);
+  await page.close();
+  expect(context.pages().map((p) => p.url())).toEqual(['about:blank']);
+
+  await nats.start();
+  await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: new URL(server.url).origin, registrationId, tag: 'isoflux-outbox', lastChance: false });
+  await expect.poll(countSoon, { timeout: 20_000 }).toBe(50);
+  expect(context.pages().map((p) => p.url())).toEqual(['about:blank']);
+  expect(await storedIds()).toEqual(Array.from({ length: 50 }, (_, i) => `${i}`));
+
+  // a tab opened afterwards finds nothing left to send
+  const after = await tabWithWorker(context, problems, true);
+  await expect.poll(async () => (await after.evaluate(() => window.outboxTab.status())).depth).toBe(0);
+  expect(await after.evaluate(() => window.outboxTab.sends())).toBe(0);
+  expect(await count()).toBe(50);
+  expect(problems.filter((p) => !/ERR_CONNECTION_REFUSED/.test(p))).toEqual([]);
+});
+
+test('one relay at a time: while a tab relays, a sync wake-up of the worker stands aside', async ({ context }) => {
+  const problems: string[] = [];
+  const page = await tabWithWorker(context, problems, true, 5);
+  const runs = () => page.evaluate(() => window.outboxTab.workerRuns());
+  await runs(); // starts listening
+  await expect.poll(async () => (await page.evaluate(() => window.outboxTab.status())).relay).toBe('relaying');
+  await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 300), `${ns}.orders`);
+  const cdp = await context.newCDPSession(page);
+  const registrationId = await registrationOf(cdp);
+  await cdp.send('ServiceWorker.dispatchSyncEvent', { origin: new URL(server.url).origin, registrationId, tag: 'isoflux-outbox', lastChance: false });
+  await expect.poll(runs).toEqual([expect.objectContaining({ result: 'busy', trigger: 'sync' })]);
+  await page.evaluate(() => window.outboxTab.drained());
+  expect(await storedIds()).toEqual(Array.from({ length: 300 }, (_, i) => `${i}`));
+  expect(problems).toEqual([]);
+});
