@@ -6,8 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { IsofluxError, NoRespondersError, RemoteError, TimeoutError } from '../../src/index.js';
 import { createOutbox, isRetryableDeliveryError, memoryStore, type Outbox, type OutboxOptions } from '../../src/outbox/index.js';
-import { sleep } from './conformance/wait.js';
-import { ScriptedTarget } from './outbox-fixtures.js';
+import { ScriptedTarget, agedPast, outboxNow } from './outbox-fixtures.js';
 
 /** A JetStream API refusal as the jetstream transport reports it: `remote_error`, err_code, the API status as cause. */
 const jetStreamRefusal = (errCode: number, status: number, text: string): RemoteError =>
@@ -121,8 +120,9 @@ describe('outbox: error classes', () => {
     });
     const box = outbox(target, { duplicateWindowMs: 150, relay: { backoff: () => 60_000 } });
     await Promise.all([box.publish('w', 1), box.publish('w', 2)]);
+    const enqueued = outboxNow(); // both were enqueued before this
     expect((await box.refreshStatus()).olderThanDuplicateWindow).toBe(0);
-    await sleep(200);
+    await agedPast(enqueued, 150);
     await box.publish('w', 3);
     expect(await box.refreshStatus()).toMatchObject({ depth: 3, olderThanDuplicateWindow: 2 });
   });

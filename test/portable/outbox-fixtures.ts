@@ -1,6 +1,8 @@
 /** Targets and stores for the outbox tests: a scriptable Publisher and a store that counts its writes. */
 import type { PublishOptions, Publisher } from '../../src/index.js';
 import type { OutboxStore } from '../../src/outbox/index.js';
+import { ageOf, monotonicNow } from '../../src/outbox/clock.js';
+import { until } from './waits.js';
 
 /** One call the target received. */
 export interface Received {
@@ -103,3 +105,11 @@ export function countingStore(inner: OutboxStore): OutboxStore & { counts: Recor
 
 /** Backoff for tests: a few ms, so retries happen quickly but observably. */
 export const fastBackoff = (): number => 5;
+
+/** The outbox's own clock: what `maxAgeMs` and the duplicate window read an entry's age on. */
+export const outboxNow = monotonicNow;
+
+/** Resolves once more than `ms` passed since `at` ({@link outboxNow}): an entry enqueued before `at` is then older than `ms`. */
+export async function agedPast(at: number, ms: number): Promise<void> {
+  await until(() => ageOf(at) > ms, { timeoutMs: ms + 5000, what: `${ms} ms on the outbox clock` });
+}

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { IsofluxError, NotSerializableError, TimeoutError, isIsofluxError } from '../../src/index.js';
 import { createOutbox, type Outbox, type OutboxOptions, type OutboxStatus, type OutboxStore } from '../../src/outbox/index.js';
 import { sleep } from './conformance/wait.js';
-import { ScriptedTarget, countingStore, deferred, fastBackoff, wrapStore } from './outbox-fixtures.js';
+import { ScriptedTarget, agedPast, countingStore, deferred, fastBackoff, outboxNow, wrapStore } from './outbox-fixtures.js';
+import { turn } from './waits.js';
 
 export function describeOutbox(name: string, makeStore: () => OutboxStore): void {
   describe(`outbox: ${name}`, () => {
@@ -90,7 +91,8 @@ export function describeOutbox(name: string, makeStore: () => OutboxStore): void
       const box = outbox({ target });
       await box.publish('slow', 1);
       await target.until(() => target.calls.length === 1);
-      await sleep(30);
+      // a removal started before the target resolved is issued by now, and the store runs requests in order
+      await turn();
       expect((await box.store.stats()).depth).toBe(1);
       expect((await box.refreshStatus()).inFlight).toBe(1);
       gate.resolve();
@@ -202,8 +204,9 @@ export function describeOutbox(name: string, makeStore: () => OutboxStore): void
       const store = makeStore();
       const writer = createOutbox({ store });
       await writer.publish('late', 1);
+      const enqueued = outboxNow();
       await writer.close();
-      await sleep(20);
+      await agedPast(enqueued, 10);
       const aged = outbox({ store, target, relay: { maxAgeMs: 10 } });
       await aged.drained();
       expect((await aged.deadLetters.list()).map((l) => [l.subject, l.reason, l.attempts])).toEqual([['late', 'max_age', 0]]);
@@ -236,6 +239,7 @@ export function describeOutbox(name: string, makeStore: () => OutboxStore): void
       box.pause();
       expect((await box.refreshStatus()).relay).toBe('paused');
       await box.publish('x', 2);
+      // fixed sleep: a paused relay shows no event for "saw entry 2 and held it"; 60 ms is many poll turns
       await sleep(60);
       expect(target.calls).toHaveLength(2);
       box.resume();
