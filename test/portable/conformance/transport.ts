@@ -7,6 +7,12 @@ import type { Publisher, Requester, Responder, Subscriber, TopicMap } from '../.
 /** One side of the bus as the suite uses it (a bus, or one connection of a network transport). */
 export type Endpoint = Publisher<TopicMap> & Subscriber<TopicMap> & Partial<Requester<TopicMap> & Responder<TopicMap>>;
 
+/**
+ * The publishing side: an {@link Endpoint}, or — in publisher-only mode — just a Publisher (the outbox, whose
+ * relay delivers to the transport the subscriber endpoint belongs to).
+ */
+export type PublishingEndpoint = Publisher<TopicMap> & Partial<Requester<TopicMap>>;
+
 /** A transport under test. */
 export interface TransportUnderTest {
   /** Shown in test names. */
@@ -16,7 +22,13 @@ export interface TransportUnderTest {
    * teardown that releases everything they opened. Called once per test with the subject root every subject
    * of that test starts with (`<root>.…`), so a transport can prepare for it (e.g. a JetStream stream).
    */
-  connect(root: string): Promise<{ publisher: Endpoint; subscriber: Endpoint; close(): Promise<void> }>;
+  connect(root: string): Promise<{ publisher: PublishingEndpoint; subscriber: Endpoint; close(): Promise<void> }>;
+  /**
+   * Publisher-only mode: `publisher` is only a Publisher (e.g. an outbox relaying into the transport of
+   * `subscriber`), so every test publishes through it and receives on a plain subscriber of its target. The
+   * suite's markers assume one publish order across subjects: give such a publisher a single ordering key.
+   */
+  readonly publisherOnly?: boolean;
   /** What the transport supports; the suite asserts the rest throws a typed `unsupported` error or is absent. */
   readonly supports: {
     readonly requestReply: boolean;
