@@ -44,6 +44,11 @@ export class PolicyLane {
   #closeDrops = 0;
   readonly #dropNote = h('p', { class: 'lane-note', 'data-stat': 'drop-note', hidden: '' });
 
+  /** The live subscription (a new one after each `restart()`). */
+  get subscription(): Subscription {
+    return this.#subscription as Subscription;
+  }
+
   constructor(options: PolicyLaneOptions) {
     this.#options = options;
     this.#cells = { delivered: h('dd', { 'data-stat': 'delivered' }, '0'), dropped: h('dd', { 'data-stat': 'dropped' }, '0'), pending: h('dd', { 'data-stat': 'pending' }, '0') };

@@ -6,6 +6,7 @@
  */
 import { createBroadcastBus } from '../../src/broadcast/index.js';
 import { frameScheduler, h } from '../components/dom.js';
+import { inspect } from '../components/inspect.js';
 import { MessageLog } from '../components/message-log.js';
 import { publishForm } from '../components/publish-form.js';
 import type { DemoPanel } from './types.js';
@@ -20,6 +21,7 @@ export const broadcastPanel: DemoPanel = {
   summary: 'Open this page in a second tab: messages reach every tab, and each job goes to exactly one tab of the queue group.',
   async mount(root, signal) {
     const bus = createBroadcastBus({ namespace: 'isoflux-demo', signal });
+    inspect({ kind: 'bus', name: 'tabs', bus });
     const log = new MessageLog();
     bus.subscribe('demo.chat.>', (m) => log.add(m), { signal });
 

@@ -6,10 +6,11 @@
 import { broadcastPanel } from './broadcast.js';
 import { memoryPanel } from './memory.js';
 import { natsPanel } from './nats.js';
+import { inspectorPanel } from './inspector.js';
 import { outboxPanel } from './outbox.js';
 import type { DemoPanel } from './types.js';
 
 export type { DemoPanel } from './types.js';
 
 /** Every panel, in page order. */
-export const panels: ReadonlyArray<DemoPanel> = [memoryPanel, natsPanel, broadcastPanel, outboxPanel];
+export const panels: ReadonlyArray<DemoPanel> = [memoryPanel, natsPanel, broadcastPanel, outboxPanel, inspectorPanel];

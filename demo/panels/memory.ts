@@ -6,6 +6,7 @@
 import type { OverflowPolicy } from '../../src/index.js';
 import { createMemoryBus } from '../../src/memory/index.js';
 import { h } from '../components/dom.js';
+import { inspect } from '../components/inspect.js';
 import { MessageLog } from '../components/message-log.js';
 import { PolicyLane } from '../components/policy-lane.js';
 import { publishForm } from '../components/publish-form.js';
@@ -32,6 +33,11 @@ export const memoryPanel: DemoPanel = {
     bus.subscribe('>', (message) => log.add(message), { signal });
 
     const lanes = POLICIES.map(({ policy, description }) => new PolicyLane({ subscriber: bus, pattern: '>', policy, description, signal, ...LANE }));
+    inspect({ kind: 'bus', name: 'memory', bus });
+    lanes.forEach((lane, i) => {
+      const name = `> (${POLICIES[i]?.policy ?? 'lane'})`;
+      inspect({ kind: 'subscription', watched: { bus: 'memory', name, bufferSize: LANE.bufferSize, get subscription() { return lane.subscription; } } });
+    });
     const published = h('span', { 'data-testid': 'published-count' }, '0');
     const refresh = (): void => {
       published.textContent = String(bus.stats.published);

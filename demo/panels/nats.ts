@@ -6,9 +6,10 @@
  */
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { PublishOptions, Publisher } from '../../src/index.js';
-import { connectNats, createNatsBus } from '../../src/nats/index.js';
+import { connectNats, createNatsBus, watchConnection } from '../../src/nats/index.js';
 import { controlBroker, loadDemoConfig } from '../components/demo-server.js';
 import { describeError, h } from '../components/dom.js';
+import { inspect } from '../components/inspect.js';
 import { MessageLog } from '../components/message-log.js';
 import { publishForm } from '../components/publish-form.js';
 import type { DemoPanel } from './types.js';
@@ -112,6 +113,8 @@ export const natsPanel: DemoPanel = {
       .then(async (nc) => {
         if (signal.aborted) return;
         const bus = createNatsBus(nc, { signal });
+        inspect({ kind: 'bus', name: 'nats', bus });
+        inspect({ kind: 'connection', connection: watchConnection(nc, { signal, rttIntervalMs: 5000 }) });
         void trackStatus(nc, show);
         void nc.closed().then(() => show('closed'));
         const publisher = confirmedPublisher(bus, nc, () => current);

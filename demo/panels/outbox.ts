@@ -18,6 +18,7 @@ import { createHttpClient } from '../../src/http/index.js';
 import { createOutbox, idbStore, type Outbox, type OutboxStatus } from '../../src/outbox/index.js';
 import { controlBroker, controlHttpBus, loadBusStats, loadDemoConfig } from '../components/demo-server.js';
 import { describeError, frameScheduler, h } from '../components/dom.js';
+import { inspect } from '../components/inspect.js';
 import type { DemoPanel } from './types.js';
 
 const STREAM = 'DEMO_OUTBOX';
@@ -287,6 +288,8 @@ export const outboxPanel: DemoPanel = {
       statusIntervalMs: 250,
       signal,
     });
+    inspect({ kind: 'outbox', outbox });
+    inspect({ kind: 'bus', name: 'outbox', bus: outbox });
     const cells = new Map(FIELDS.map(([key]) => [key, h('dd', { 'data-testid': `outbox-${key}` }, '–')]));
     const lastError = h('p', { class: 'status', 'data-testid': 'outbox-last-error' });
     const brokerState = h('strong', { 'data-testid': 'outbox-broker-state' }, 'connecting');

@@ -6,7 +6,7 @@
  * carry none of it.
  * @module
  */
-import { tap, type Tappable } from '../core/wiretap.js';
+import { TAP, tap, type Tappable } from '../core/wiretap.js';
 import { readQueueLeaders, type LockQueryLike, type QueueLeader } from './leaders.js';
 import { FlowModel, type ConnectionSample, type OutboxSample } from './model.js';
 import { INSPECTOR_CSS } from './style.js';
@@ -27,8 +27,8 @@ export interface InspectedConnection {
 
 /** Options of {@link mountInspector}. Everything can also be added later on the returned {@link Inspector}. */
 export interface InspectorOptions {
-  /** The buses to tap, by the name shown for them. */
-  buses?: Readonly<Record<string, Tappable>>;
+  /** The buses to tap, by the name shown for them (every isoflux bus is {@link Tappable}; others are listed as untapped). */
+  buses?: Readonly<Record<string, Tappable | object>>;
   /** Subscriptions whose buffer fill to draw. */
   subscriptions?: readonly WatchedSubscription[];
   outbox?: InspectedOutbox;
@@ -68,6 +68,7 @@ export class Inspector {
   readonly #stops: Array<() => void> = [];
   readonly #subscriptions: WatchedSubscription[] = [];
   readonly #localIds = new Set<string>();
+  readonly #untapped = new Set<string>();
   readonly #locks: LockQueryLike | undefined;
   #outbox: InspectedOutbox | undefined;
   #outboxSeen: { status: InspectedOutbox['status']; at: number } | undefined;
@@ -92,11 +93,16 @@ export class Inspector {
     this.refresh();
   }
 
-  /** Taps `bus` under `name`. A bus with an `id` (a broadcast bus) marks its tab's queue-group leads as "this tab". */
-  add(name: string, bus: Tappable): this {
-    this.#stops.push(tap(bus, (event) => this.model.record(name, event)));
+  /**
+   * Taps `bus` under `name`. A bus with an `id` (a broadcast bus) marks its tab's queue-group leads as "this
+   * tab". An object that cannot be tapped is named in the header as untapped, not an error: the inspector is
+   * a debugging aid and must not break the app it inspects.
+   */
+  add(name: string, bus: Tappable | object): this {
     const id = (bus as { id?: unknown }).id;
     if (typeof id === 'string') this.#localIds.add(id);
+    if (TAP in bus) this.#stops.push(tap(bus as Tappable, (event) => this.model.record(name, event)));
+    else this.#untapped.add(name);
     return this;
   }
 

@@ -14,6 +14,8 @@ import { LABEL_W, ROW, WIDTH, bars, empty, label, section, svg } from './svg.js'
 export interface WatchedSubscription {
   /** The bus it belongs to (the name given with the bus). */
   readonly bus: string;
+  /** Its label (default: its pattern); tells apart subscriptions of one pattern. */
+  readonly name?: string | undefined;
   readonly subscription: { readonly pattern: string; readonly stats: SubscriptionStats; readonly isClosed: boolean };
   readonly queue?: string | undefined;
   /** Its `bufferSize` (default 1024, the core's default). */
@@ -80,12 +82,12 @@ function subscriberRows(model: FlowModel, watched: readonly WatchedSubscription[
     });
   }
   for (const w of watched) {
-    const key = `${w.bus} ${w.subscription.pattern} ${w.queue ?? ''}`;
+    const key = `${w.bus} ${w.name ?? w.subscription.pattern} ${w.queue ?? ''}`;
     const { stats } = w.subscription;
     const known = rows.get(key);
     rows.set(key, {
       bus: w.bus,
-      pattern: w.subscription.pattern,
+      pattern: w.name ?? w.subscription.pattern,
       queue: w.queue,
       delivered: stats.delivered,
       dropped: stats.dropped,

@@ -1,0 +1,119 @@
+/**
+ * The live inspector in the demo, in real Chromium, against the demo's own nats-server: what it draws
+ * agrees with what the panels show (each lane's buffer and drops, the outbox depth, the connection state,
+ * the cross-tab queue group's leading tab), read from the drawn elements' data attributes. Saves a
+ * screenshot of every panel and of the inspector (to ISOFLUX_SCREENS_DIR when set, else the test's output
+ * folder) for a person to look at: pixel comparisons are too font-dependent to assert.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, type Browser, type BrowserContext, type Page, type TestInfo } from 'playwright/test';
+import { startDemo, stopDemo, type DemoProcess } from './fixtures/demo-process.js';
+
+test.describe.configure({ mode: 'serial' });
+
+let demo: DemoProcess;
+let problems: string[];
+const contexts: BrowserContext[] = [];
+
+test.beforeAll(async () => {
+  test.setTimeout(90_000);
+  demo = await startDemo();
+});
+test.afterAll(async () => {
+  await stopDemo(demo);
+});
+test.beforeEach(() => {
+  problems = [];
+});
+test.afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+  expect(problems).toEqual([]);
+});
+
+const PANELS = ['memory', 'nats', 'broadcast', 'outbox', 'inspector'];
+const panel = (page: Page, id: string) => page.locator(`[data-panel="${id}"]`);
+const inspector = (page: Page) => panel(page, 'inspector').locator('[data-isoflux-inspector]');
+const section = (page: Page, name: string) => inspector(page).locator(`[data-section="${name}"]`);
+
+async function openDemo(browser: Browser, context?: BrowserContext): Promise<Page> {
+  if (context === undefined) {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+  }
+  const page = await context.newPage();
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
+  });
+  await page.goto(demo.url);
+  for (const id of PANELS) await expect(panel(page, id)).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+  await expect(panel(page, 'nats').getByTestId('nats-status')).toHaveText('connected', { timeout: 20_000 });
+  return page;
+}
+
+/** Saves a screenshot of `locator`'s panel under `name` (see the file's comment). */
+async function screenshot(page: Page, id: string, name: string, info: TestInfo): Promise<void> {
+  const dir = process.env['ISOFLUX_SCREENS_DIR'] ?? info.outputPath('screens');
+  mkdirSync(dir, { recursive: true });
+  await panel(page, id).screenshot({ path: join(dir, `${name}.png`), animations: 'disabled' });
+}
+
+test('the inspector draws each memory lane’s buffer and drops as its card counts them', async ({ browser }, info) => {
+  const page = await openDemo(browser);
+  await panel(page, 'memory').getByTestId('burst').click();
+  await expect(panel(page, 'memory').getByTestId('burst-status')).toContainText('accepted', { timeout: 20_000 });
+  for (const policy of ['block', 'drop-newest', 'drop-oldest', 'disconnect']) {
+    const card = panel(page, 'memory').locator(`[data-policy="${policy}"]`);
+    const row = section(page, 'subscribers').locator(`[data-bus="memory"][data-pattern="> (${policy})"]`);
+    await expect(row).toHaveAttribute('data-buffer-size', '8');
+    // the card and the inspector read the same subscription: once both settle they agree
+    const agree = async (): Promise<boolean> => (await card.locator('[data-stat="dropped"]').textContent()) === (await row.getAttribute('data-dropped'));
+    await expect.poll(agree).toBe(true);
+  }
+  const dropNewest = section(page, 'subscribers').locator('[data-pattern="> (drop-newest)"]');
+  await expect.poll(async () => Number(await dropNewest.getAttribute('data-dropped'))).toBeGreaterThan(0);
+  await expect(section(page, 'subscribers').locator('[data-pattern="> (block)"]')).toHaveAttribute('data-dropped', '0');
+  await screenshot(page, 'memory', 'memory-after-burst', info);
+  await screenshot(page, 'inspector', 'inspector-after-burst', info);
+});
+
+test('connection state, outbox depth and the queue group’s leading tab agree with the panels', async ({ browser }, info) => {
+  const page = await openDemo(browser);
+  const band = section(page, 'connection').locator('svg[data-state]');
+  await expect(band).toHaveAttribute('data-state', 'connected');
+  await expect(band.locator('.if-band rect').first()).toBeVisible();
+
+  const depth = section(page, 'outbox').locator('svg[data-depth]');
+  await expect
+    .poll(async () => [await depth.getAttribute('data-depth'), await panel(page, 'outbox').getByTestId('outbox-depth').textContent()])
+    .toEqual(['0', '0']);
+  await expect(depth).toHaveAttribute('data-relay', 'relaying');
+
+  const me = await panel(page, 'broadcast').getByTestId('tab-id').textContent();
+  const leader = section(page, 'leaders').locator('[data-queue="demo-tabs"][data-pattern="demo.jobs"]');
+  await expect(leader).toHaveAttribute('data-leader', me!);
+  await expect(leader).toHaveAttribute('data-here', 'true');
+  // a second tab of the same browser profile queues behind the leader
+  const second = await openDemo(browser, page.context());
+  await expect(leader).toHaveAttribute('data-standby', '1');
+  await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-here', 'false');
+  await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-leader', me!);
+  // the leader closes: the second tab takes over, and its inspector says so
+  const secondId = await panel(second, 'broadcast').getByTestId('tab-id').textContent();
+  await page.close();
+  await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-leader', secondId!);
+  await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-here', 'true');
+  for (const id of PANELS) await screenshot(second, id, id, info);
+});
+
+test('the toggle hides and shows the inspector', async ({ browser }) => {
+  const page = await openDemo(browser);
+  const toggle = panel(page, 'inspector').getByTestId('inspector-toggle');
+  await expect(inspector(page)).toBeVisible();
+  await toggle.click();
+  await expect(inspector(page)).toBeHidden();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await toggle.click();
+  await expect(inspector(page)).toBeVisible();
+});
