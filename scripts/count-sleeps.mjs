@@ -163,8 +163,9 @@ function findWrappers(sources) {
 const isFunction = (/** @type {ts.Node} */ n) => ts.isArrowFunction(n) || ts.isFunctionExpression(n) || ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n);
 
 /**
- * True when a loop ends on state: its condition re-reads state (not only its own counter or the clock), or
- * its body leaves (`return`, `break`) under an `if` that does (`for (;;) { if (await healthy()) return; … }`).
+ * True when a loop ends on state: its condition re-reads state (not only its own counter or the clock), its
+ * body leaves (`return`, `break`) under an `if` that does (`for (;;) { if (await healthy()) return; … }`), or
+ * it leaves from a `try` once an operation succeeds (retry until it works).
  */
 function isPollLoop(/** @type {ts.Node} */ loop) {
   const own = new Set();
@@ -183,7 +184,10 @@ function isPollLoop(/** @type {ts.Node} */ loop) {
     visit(n);
     return found;
   };
-  return (ts.isBlock(body) ? body.statements : [body]).some((s) => ts.isIfStatement(s) && exits(s.thenStatement) && readsState(s.expression, own));
+  // …or retries until an operation succeeds: `for (;;) { try { await connect(); return; } catch { … } }`.
+  return (ts.isBlock(body) ? body.statements : [body]).some(
+    (s) => (ts.isIfStatement(s) && exits(s.thenStatement) && readsState(s.expression, own)) || (ts.isTryStatement(s) && exits(s.tryBlock)),
+  );
 }
 
 /** True when `condition` reads state beyond `own` loop counters and clock comparisons. */

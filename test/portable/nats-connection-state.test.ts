@@ -89,10 +89,13 @@ describe('watchConnection (nats)', () => {
       } finally {
         console.error = original;
       }
+      // Barrier: a second watch, made after the first, sees the same close after it would have.
+      const witness = watchConnection(nc, { rttIntervalMs: 0 });
       watch.close();
       const before = calls.length;
       await nc.close();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await until(witness, (s) => s.state === 'closed');
+      witness.close();
       expect(calls.length).toBe(before);
     } finally {
       await nc.close();

@@ -107,10 +107,9 @@ describe('nats transport', () => {
       const sub = bus.subscribe(`${root}.v`, inbox.push, { schema: numberRecord(mode), onError: (e) => errors.push(e) });
       await sub.ready;
       // the first message validates slowly in async mode: the later ones must still come after it
-      for (const payload of [{ n: 1 }, { n: 'x' }, { n: 2 }, 'nope', { n: 3 }]) await bus.publish(`${root}.v`, payload);
-      await inbox.waitFor(3);
-      await sleep(50);
-      expect(inbox.payloads).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      for (const payload of [{ n: 1 }, { n: 'x' }, { n: 2 }, 'nope', { n: 3 }, { n: 4 }]) await bus.publish(`${root}.v`, payload);
+      await inbox.waitFor(4); // { n: 4 } is the barrier: a subscription delivers in order
+      expect(inbox.payloads).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
       expect(errors).toHaveLength(2);
       expect(errors[0]).toMatchObject({ code: 'invalid_payload' });
       expect((errors[0] as Error).message).toContain('n: expected a number');
@@ -174,9 +173,10 @@ describe('nats transport', () => {
     });
 
     it('a pending request rejects with closed when the bus closes', async () => {
-      await bus.subscribe(`${root}.slow`, () => undefined).ready;
+      const asked = new Inbox();
+      await bus.subscribe(`${root}.slow`, asked.push).ready;
       const pending = bus.request(`${root}.slow`, 1, { timeoutMs: 5000 });
-      await sleep(20);
+      await asked.waitFor(1); // the request is out; the responder never answers
       await bus.close();
       await expect(pending).rejects.toMatchObject({ code: 'closed' });
     });
