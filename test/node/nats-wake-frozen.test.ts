@@ -112,6 +112,7 @@ describe('a frozen page (CDP Page.setWebLifecycleState) thawed after a black hol
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
     proxy.blackhole(); // the lid closes: the open socket goes silent
+    // fixed sleep: how long the lid stays closed is the scenario; a frozen page reports nothing meanwhile
     await new Promise((resolve) => setTimeout(resolve, 1500));
     proxy.restore(); // the network is back for new connections; the old socket stays dead
     await cdp.send('Page.setWebLifecycleState', { state: 'active' });
