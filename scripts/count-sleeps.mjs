@@ -246,6 +246,7 @@ function classify(/** @type {ts.Node} */ site) {
   for (let n = site.parent; n; child = n, n = n.parent) {
     if ((ts.isWhileStatement(n) || ts.isDoStatement(n) || ts.isForStatement(n)) && child === n.statement && isPollLoop(n)) return 'poll';
     if (!isFunction(n)) continue;
+    if (ts.isMethodDeclaration(n) && ts.isObjectLiteralExpression(n.parent)) return 'work'; // `{ async pull(c) { … } }`
     if (ts.isFunctionDeclaration(n) || ts.isMethodDeclaration(n)) return 'fixed';
     // A callback: directly an argument, or a property of an object literal argument.
     let holder = n.parent;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../../../src/memory/index.js';
 import type { Message } from '../../../src/index.js';
+import { turn } from '../waits.js';
 
 /** A handler that parks every message until the test releases it. */
 function gate() {
@@ -53,7 +54,7 @@ describe('memory bus overflow policies (per subscriber)', () => {
     const publishes = Array.from({ length: 6 }, (_, i) => bus.publish('t', i));
     const settled: number[] = [];
     publishes.forEach((p, i) => void p.then(() => settled.push(i)));
-    await new Promise((r) => setTimeout(r, 5));
+    await turn(); // in-process: every publish that can settle has
     expect(settled).toEqual([0, 1, 2]); // one in the handler, two buffered
     expect(s.stats.pending).toBe(5);
     await g.releaseAll();
