@@ -4,13 +4,11 @@
  * reloaded before the ack; JetStream redelivers; the inbox skips it. The app's own store shows it applied
  * once, while the control subject without the inbox shows it applied twice (so the redelivery did happen).
  */
-import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/nats-core';
+import { jetstream } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
 import { expect, test } from 'playwright/test';
-import { startNatsServer, type NatsServer } from '../setup/nats-server.mjs';
-import { openTabs, type FixtureServer } from './fixtures/serve.js';
-import { serveOutboxFixtures } from './fixtures/outbox-serve.js';
+import { openTabs } from './fixtures/serve.js';
+import { jsm, nats, nc, server, useOutboxWorld } from './fixtures/outbox-world.js';
 import type { InboxTabApi } from './fixtures/inbox.js';
 
 declare global {
@@ -19,20 +17,7 @@ declare global {
   }
 }
 
-let server: FixtureServer;
-let nats: NatsServer;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-
-test.beforeAll(async () => {
-  [server, nats] = await Promise.all([serveOutboxFixtures(), startNatsServer({ jetstream: true, websocket: true })]);
-  nc = await connect({ servers: nats.tcpUrl });
-  jsm = await jetstreamManager(nc);
-});
-test.afterAll(async () => {
-  await nc?.close();
-  await Promise.all([server?.close(), nats?.dispose()]);
-});
+useOutboxWorld();
 
 test('handled, reloaded before the ack, redelivered: applied once through the inbox (twice without it)', async ({ context }) => {
   const stream = `inbox${Date.now().toString(36)}`;

@@ -7,18 +7,14 @@
  * appears twice, none that was never enqueued appears, and each subject keeps enqueue order.
  * Re-run a failing history with ISOFLUX_KILL_SEED=<the printed seed>.
  */
-import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test, type Browser, type BrowserContext, type Page } from 'playwright/test';
 import { CHROMIUM_PATH, chromiumLaunchOptions } from '../harness/chromium';
-import { freePort, startNatsServer, type NatsServer } from '../setup/nats-server.mjs';
-import { serveOutboxFixtures } from './fixtures/outbox-serve.js';
-import type { FixtureServer } from './fixtures/serve.js';
+import { freePort } from '../setup/nats-server.mjs';
+import { jsm, nats, readStream, server, useOutboxWorld } from './fixtures/outbox-world.js';
 import type { OutboxTabApi } from './fixtures/outbox.js';
 
 declare global {
@@ -27,7 +23,7 @@ declare global {
   }
 }
 
-const ITERATIONS = 60;
+const ITERATIONS = 50;
 const SUBJECTS = ['a', 'b', 'c'];
 
 /** mulberry32: a small seeded PRNG, so a failing history can be replayed. */
@@ -76,20 +72,7 @@ async function sigkill(own: OwnBrowser): Promise<void> {
   await exited;
 }
 
-let server: FixtureServer;
-let nats: NatsServer;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-
-test.beforeAll(async () => {
-  [server, nats] = await Promise.all([serveOutboxFixtures(), startNatsServer({ jetstream: true, websocket: true })]);
-  nc = await connect({ servers: nats.tcpUrl });
-  jsm = await jetstreamManager(nc);
-});
-test.afterAll(async () => {
-  await nc?.close();
-  await Promise.all([server?.close(), nats?.dispose()]);
-});
+useOutboxWorld();
 
 test(`kill anywhere: ${ITERATIONS} random kills of the tab or the browser, 0 lost, 0 duplicated`, async () => {
   test.setTimeout(180_000);
@@ -168,13 +151,8 @@ test(`kill anywhere: ${ITERATIONS} random kills of the tab or the browser, 0 los
   }
 
   // the checker, over the whole history
-  const total = await stored();
-  const consumer = await jetstream(nc).consumers.get(ns);
-  const history: Array<{ subject: string; id: string }> = [];
-  while (history.length < total) {
-    for await (const m of await consumer.fetch({ max_messages: total - history.length, expires: 2000 }))
-      history.push({ subject: m.subject, id: m.headers?.get('Nats-Msg-Id') ?? '' });
-  }
+  const history = await readStream(ns);
+  const total = history.length;
   const copies = new Map<string, number>();
   for (const { id } of history) copies.set(id, (copies.get(id) ?? 0) + 1);
   const lost = [...confirmed].filter((id) => !copies.has(id));

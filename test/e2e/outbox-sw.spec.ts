@@ -4,13 +4,9 @@
  * `sync` event fires (dispatched through the DevTools protocol) — counted in the real stream, exactly once.
  * And one relay at a time: while a tab relays, the worker's wake-up stands aside (`busy`).
  */
-import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { expect, test, type BrowserContext, type CDPSession, type Page } from 'playwright/test';
-import { startNatsServer, type NatsServer } from '../setup/nats-server.mjs';
-import { openTabs, type FixtureServer } from './fixtures/serve.js';
-import { serveOutboxFixtures } from './fixtures/outbox-serve.js';
+import { openTabs } from './fixtures/serve.js';
+import { jsm, nats, readStream, server, useOutboxWorld } from './fixtures/outbox-world.js';
 import type { OutboxTabApi } from './fixtures/outbox.js';
 
 declare global {
@@ -21,22 +17,10 @@ declare global {
 
 test.describe.configure({ mode: 'serial' });
 
-let server: FixtureServer;
-let nats: NatsServer;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
+useOutboxWorld();
 let ns: string;
 let n = 0;
 
-test.beforeAll(async () => {
-  [server, nats] = await Promise.all([serveOutboxFixtures(), startNatsServer({ jetstream: true, websocket: true })]);
-  nc = await connect({ servers: nats.tcpUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  jsm = await jetstreamManager(nc);
-});
-test.afterAll(async () => {
-  await nc?.close();
-  await Promise.all([server?.close(), nats?.dispose()]);
-});
 test.beforeEach(async () => {
   ns = `sw${Date.now().toString(36)}${n++}`;
   await jsm.streams.add({ name: ns, subjects: [`${ns}.>`] });
@@ -46,16 +30,8 @@ const count = async (): Promise<number> => (await jsm.streams.info(ns)).state.me
 /** {@link count}, or -1 while the restarted server's JetStream does not answer yet. */
 const countSoon = (): Promise<number> => count().catch(() => -1);
 
-/** Ids in the stream, in stream order. */
-async function storedIds(): Promise<string[]> {
-  const total = await count();
-  const consumer = await jetstream(nc).consumers.get(ns);
-  const ids: string[] = [];
-  while (ids.length < total) {
-    for await (const m of await consumer.fetch({ max_messages: total - ids.length, expires: 2000 })) ids.push(`${m.json<{ i: number }>().i}`);
-  }
-  return ids;
-}
+/** The `i` of each message in the stream, in stream order. */
+const storedIds = async (): Promise<string[]> => (await readStream(ns)).map((m) => `${(m.payload as { i: number }).i}`);
 
 async function tabWithWorker(context: BrowserContext, problems: string[], relay: boolean, delayMs = 0): Promise<Page> {
   const [page] = await openTabs(context, `${server.url}outbox.html`, 1, problems);

@@ -6,18 +6,14 @@
  * drains (removals need no space; nothing delivered is sent again after a reload); persistent storage; every
  * first ack lost on the way back (the resend with the same id is acked as a duplicate: one copy).
  */
-import { connect } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test, type BrowserContext, type CDPSession, type Page } from 'playwright/test';
 import { chromiumLaunchOptions } from '../harness/chromium';
-import { startNatsServer, type NatsServer } from '../setup/nats-server.mjs';
 import { startAckDroppingProxy } from '../setup/ack-dropping-proxy.mjs';
-import { openTabs, type FixtureServer } from './fixtures/serve.js';
-import { serveOutboxFixtures } from './fixtures/outbox-serve.js';
+import { openTabs } from './fixtures/serve.js';
+import { jsm, nats, readStream, server, useOutboxWorld } from './fixtures/outbox-world.js';
 import type { OpenOptions, OutboxTabApi } from './fixtures/outbox.js';
 
 declare global {
@@ -28,24 +24,12 @@ declare global {
 
 test.describe.configure({ mode: 'serial' });
 
-let server: FixtureServer;
-let nats: NatsServer;
-let nc: NatsConnection;
-let jsm: JetStreamManager;
+useOutboxWorld();
 let context: BrowserContext;
 let problems: string[];
 let ns: string;
 let n = 0;
 
-test.beforeAll(async () => {
-  [server, nats] = await Promise.all([serveOutboxFixtures(), startNatsServer({ jetstream: true, websocket: true })]);
-  nc = await connect({ servers: nats.tcpUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  jsm = await jetstreamManager(nc);
-});
-test.afterAll(async () => {
-  await nc?.close();
-  await Promise.all([server?.close(), nats?.dispose()]);
-});
 test.beforeEach(async ({ browser }) => {
   context = await browser.newContext();
   problems = [];
@@ -68,16 +52,7 @@ interface Stored {
 
 /** Everything in this test's stream, in stream order. */
 async function streamContents(): Promise<Stored[]> {
-  const total = (await jsm.streams.info(ns)).state.messages;
-  const consumer = await jetstream(nc).consumers.get(ns);
-  const out: Stored[] = [];
-  while (out.length < total) {
-    for await (const m of await consumer.fetch({ max_messages: total - out.length, expires: 2000 })) {
-      const { tab, i } = m.json<{ tab: string; i: number }>();
-      out.push({ subject: m.subject, id: m.headers?.get('Nats-Msg-Id') ?? '', tab, i });
-    }
-  }
-  return out;
+  return (await readStream(ns)).map(({ subject, id, payload }) => ({ subject, id, ...(payload as { tab: string; i: number }) }));
 }
 
 const count = async (): Promise<number> => (await jsm.streams.info(ns)).state.messages;
