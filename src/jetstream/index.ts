@@ -12,3 +12,4 @@ export { DEAD_LETTER_HEADERS, type DeadLetter, type DeadLetterTarget } from './d
 export { ensureStream, type EnsureStreamConfig, type EnsuredStream } from './stream.js';
 export { NoStreamError, StreamConfigConflictError, type StreamConfigDifference } from './errors.js';
 export type { JetStreamSource } from './source.js';
+export { JetStreamGapError, ResumableSubscriber, createResumableSubscriber, indexedDbResumeStore, memoryResumeStore, type IndexedDbResumeStoreOptions, type ResumableSubscribeOptions, type ResumableSubscriberOptions, type Resumed, type ResumeGap, type ResumeStore } from './resume-index.js';
