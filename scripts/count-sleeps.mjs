@@ -42,7 +42,7 @@ const BUDGET = 10;
 /** Functions whose callback is the test's own control flow, not code under test. */
 const FRAMEWORK = new Set(['it', 'test', 'describe', 'beforeEach', 'afterEach', 'beforeAll', 'afterAll', 'step', 'each', 'skip', 'only', 'concurrent', 'sequential', 'for']);
 /** Callees that call their callback as part of the caller's own flow (`xs.map(async …)`, `p.then(…)`). */
-const TRANSPARENT = new Set(['map', 'flatMap', 'forEach', 'filter', 'reduce', 'some', 'every', 'find', 'then', 'catch', 'finally', 'all', 'allSettled', 'race', 'any', 'from', 'evaluate', 'withTimeout']);
+const TRANSPARENT = new Set(['map', 'flatMap', 'forEach', 'filter', 'reduce', 'some', 'every', 'find', 'then', 'catch', 'finally', 'all', 'allSettled', 'race', 'any', 'from', 'evaluate', 'withTimeout', 'Promise']);
 
 /** @param {string} dir @returns {string[]} */
 function files(dir) {

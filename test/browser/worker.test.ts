@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NoRespondersError, RemoteError, type Message } from '../../src/index.js';
 import { connectWorkerBus, WorkerGoneError, type WorkerBus } from '../../src/worker/index.js';
-import { Inbox, sleep } from '../portable/conformance/wait.js';
+import { afterMarker, Inbox, MARKER, real } from '../portable/conformance/wait.js';
+import { until } from '../portable/waits.js';
 
 const workerUrl = new URL('./fixtures/bus-worker.ts', import.meta.url);
 const stats = async (bus: WorkerBus): Promise<{ sessions: number; subscriptions: number }> =>
@@ -26,10 +27,10 @@ describe('worker bus (dedicated Worker, via comlink)', () => {
     await bus.subscribe('orders.>', inbox.push).ready;
     await bus.publish('orders.eu.created', { total: 42 }, { headers: { 'x-tenant': 't1' }, id: 'o-1' });
     await bus.publish('users.created', 'ignored');
-    const [m] = await inbox.waitFor(1);
+    await bus.publish('orders.end', 'end'); // barrier: the worker delivers one tab's publishes in order
+    const [m] = await inbox.waitFor(2);
     expect(m).toMatchObject({ subject: 'orders.eu.created', payload: { total: 42 }, headers: { 'x-tenant': 't1' }, id: 'o-1' });
-    await sleep(50);
-    expect(inbox.messages).toHaveLength(1);
+    expect(inbox.payloads).toEqual([{ total: 42 }, 'end']);
   });
 
   it('sends a tick of publishes in one call, each settling on its own and in order', async () => {
@@ -68,8 +69,7 @@ describe('worker bus (dedicated Worker, via comlink)', () => {
     await bus.subscribe('b', () => undefined).ready;
     expect((await stats(bus)).subscriptions).toBe(2);
     controller.abort();
-    await sleep(50);
-    expect((await stats(bus)).subscriptions).toBe(1);
+    await until(async () => (await stats(bus)).subscriptions === 1, { what: 'the aborted subscription released in the worker' });
     const requestAbort = new AbortController();
     const pending = bus.request('host.slow', 2000, { signal: requestAbort.signal, timeoutMs: 5000 });
     requestAbort.abort();
@@ -112,8 +112,9 @@ describe('worker bus (SharedWorker: one bus for every tab)', () => {
       await Promise.all([a.subscribe('jobs.*', workers[0]!.push, { queue: 'w' }).ready, b.subscribe('jobs.*', workers[1]!.push, { queue: 'w' }).ready, b.subscribe('jobs.*', all.push).ready]);
       for (let i = 0; i < 40; i++) void a.publish('jobs.run', i);
       await all.waitFor(40);
-      await sleep(50);
-      const handled = [...workers[0]!.payloads, ...workers[1]!.payloads] as number[];
+      // Barrier: a marker reaches each member after any copy of the jobs published before it
+      await afterMarker(() => a.publish('jobs.run', MARKER), workers);
+      const handled = [...real(workers[0]!), ...real(workers[1]!)] as number[];
       expect(handled.sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
       expect(await stats(a)).toEqual({ sessions: 2, subscriptions: 3 });
       await b.close();

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../../../src/memory/index.js';
 import { connectWorkerBus, exposeBus } from '../../../src/worker/index.js';
-import { Inbox, sleep } from '../../portable/conformance/wait.js';
+import { Inbox } from '../../portable/conformance/wait.js';
+import { gate, until } from '../../portable/waits.js';
 
 type Answer = { id: string; type: string; value?: unknown } | undefined;
 
@@ -24,14 +25,25 @@ class RawTab {
     this.#rpc.onmessage = (e: MessageEvent<NonNullable<Answer>>) => this.#answers.get(e.data.id)?.(e.data);
   }
 
-  /** Posts `message` under a fresh id; resolves with the answer, or undefined when none comes in 300 ms. */
+  /** Posts `message` under a fresh id; resolves with the answer (a dropped call never answers: see {@link sendAll}). */
   send(message: Record<string, unknown>): Promise<Answer> {
     const id = `raw-${++this.#n}`;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), 300);
-      this.#answers.set(id, (answer) => (clearTimeout(timer), resolve(answer)));
+      this.#answers.set(id, resolve);
       this.#rpc.postMessage({ ...message, id });
     });
+  }
+
+  /**
+   * Posts every message, then a well-formed `hello` call; resolves with each message's answer, undefined
+   * where none came. A barrier, not a timeout: the host handles one port's messages in order, so an answer
+   * to any of them would arrive before hello's.
+   */
+  async sendAll(messages: Array<Record<string, unknown>>): Promise<Answer[]> {
+    const got: Answer[] = messages.map(() => undefined);
+    messages.forEach((m, i) => void this.send(m).then((answer) => (got[i] = answer)));
+    await this.call('hello', 1);
+    return got;
   }
 
   async call(method: string, ...args: unknown[]): Promise<unknown> {
@@ -59,13 +71,13 @@ describe('worker protocol against rogue ports', () => {
   it("drops calls that would walk comlink's property paths (no prototype pollution in the host) and counts them", async () => {
     const { exposed, rogue } = await host();
     try {
-      const answers = await Promise.all([
-        rogue.send({ type: 'SET', path: ['__proto__', 'polluted'], value: { type: 'RAW', value: 'yes' } }),
-        rogue.send({ type: 'SET', path: ['publish'], value: { type: 'RAW', value: 1 } }),
-        rogue.send({ type: 'GET', path: ['publish'] }),
-        rogue.send({ type: 'APPLY', path: ['constructor'], argumentList: [] }),
-        rogue.send({ type: 'APPLY', path: ['hello', 'constructor'], argumentList: [{ type: 'RAW', value: 'return 1' }] }),
-        rogue.send({ type: 'CONSTRUCT', path: ['hello'], argumentList: [] }),
+      const answers = await rogue.sendAll([
+        { type: 'SET', path: ['__proto__', 'polluted'], value: { type: 'RAW', value: 'yes' } },
+        { type: 'SET', path: ['publish'], value: { type: 'RAW', value: 1 } },
+        { type: 'GET', path: ['publish'] },
+        { type: 'APPLY', path: ['constructor'], argumentList: [] },
+        { type: 'APPLY', path: ['hello', 'constructor'], argumentList: [{ type: 'RAW', value: 'return 1' }] },
+        { type: 'CONSTRUCT', path: ['hello'], argumentList: [] },
       ]);
       expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
       expect(answers).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
@@ -85,20 +97,23 @@ describe('worker protocol against rogue ports', () => {
     expect(await rogue.call('request', 1, 'svc', null, 'headers?', 5, -1)).toMatchObject({ ok: false, error: { code: 'decode_failed' } });
     const before = exposed.sessions;
     endpoint.postMessage({ type: 'isoflux/worker-open', client: 'x'.repeat(1000), rpc: 'not a port', events: null });
-    await sleep(50);
+    await until(() => exposed.malformed === 6, { what: 'the malformed open message counted' });
     expect(exposed.sessions).toBe(before);
     expect(exposed.malformed).toBe(6);
   });
 
   it('refuses a forged reply published to a guessed inbox: only the tab a request went to may answer it', async () => {
     const { memory, exposed, tab, rogue } = await host();
+    const asked = gate();
+    const answer = gate();
     await memory.respond('svc.slow', async () => {
-      await sleep(300);
+      asked.open();
+      await answer.promise; // the real answer waits until the forgeries are in
       return 'real';
     }).ready;
     await memory.respond('svc.fast', () => 'fast').ready;
     const pending = tab.request('svc.slow', null, { timeoutMs: 3000 });
-    await sleep(20);
+    await asked.promise;
     // The rogue learns the inbox format from its own request's reply subject, then guesses its neighbours.
     const own = (await rogue.call('request', 1, 'svc.fast', null, undefined, undefined, 1000)) as { ok: boolean; value: { subject: string } };
     const inbox = own.value.subject;
@@ -107,6 +122,7 @@ describe('worker protocol against rogue ports', () => {
     const guesses = Array.from({ length: 201 }, (_, i) => `${stem}${(counter - 100 + i).toString(36).padStart(8, '0')}`).filter((g) => g !== inbox);
     const results = (await rogue.call('publish', guesses.map((g) => [g, 'forged', undefined, undefined]))) as unknown[];
     expect(results.every((r) => (r as { code?: unknown } | null)?.code === 'invalid_argument')).toBe(true);
+    answer.open();
     expect((await pending).payload).toBe('real');
     expect(exposed.forged).toBe(guesses.length);
   });
