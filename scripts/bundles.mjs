@@ -53,6 +53,8 @@ export const SIZE_BUDGETS = {
   'isoflux/inbox': { own: 2_500 },
   'isoflux/versioning': { own: 3_000 },
   'isoflux/testing': { own: 27_500 },
+  'isoflux/testing/page': { own: 3_500 },
+  'isoflux/playwright': { own: 2_500 },
   'isoflux.iife.js': { withDeps: 11_000 },
   'isoflux.browser.iife.js': { withDeps: 90_000 },
 };

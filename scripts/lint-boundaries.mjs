@@ -54,6 +54,7 @@ export const LAYERS = {
   versioning: { folders: ['core', ...COMPOSITION], packages: [] },
   // The test kit: fakes built on the memory bus and the real outbox; the Playwright fixture on the kit.
   testing: { folders: ['core', 'memory', 'outbox'], packages: [] },
+  playwright: { folders: ['core', 'testing'], packages: ['playwright'] },
   // The root entry: the contract only.
   'index.ts': { folders: ['core'], packages: [] },
 };
