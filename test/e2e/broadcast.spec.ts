@@ -53,9 +53,13 @@ test('every tab receives every message once, its own included, in each publisher
   for (const page of pages) {
     await expect.poll(() => page.evaluate(() => window.tab.received('chat.>').length)).toBe(100);
   }
-  await pages[0]!.waitForTimeout(200);
+  // Barrier: each tab's end marker comes after any copy of its own messages (one sender's frames keep order)
+  await Promise.all(pages.map((p, t) => p.evaluate((t) => window.tab.publishBurst(`chat.end${t}`, [{ t, end: true }]), t)));
   for (const page of pages) {
-    const got = (await page.evaluate(() => window.tab.received('chat.>'))) as Array<{ t: number; i: number }>;
+    await expect.poll(() => page.evaluate(() => (window.tab.received('chat.>') as Array<{ end?: boolean }>).filter((m) => m.end).length)).toBe(4);
+  }
+  for (const page of pages) {
+    const got = ((await page.evaluate(() => window.tab.received('chat.>'))) as Array<{ t: number; i: number; end?: boolean }>).filter((m) => !m.end);
     expect(got).toHaveLength(100);
     for (let t = 0; t < 4; t++) expect(got.filter((m) => m.t === t).map((m) => m.i)).toEqual(range(0, 25));
   }
@@ -81,11 +85,19 @@ test('a queue group hands each message to exactly one tab, and another tab takes
   await workers[leader]!.close();
   await paced;
   await expect.poll(() => publisher!.evaluate(() => window.tab.received('handled.*').length), { timeout: 10_000 }).toBe(400);
-  await publisher!.waitForTimeout(300);
-  const handled = ids(await publisher!.evaluate(() => window.tab.received('handled.*')));
-  expect(handled).toHaveLength(400);
-  expect([...handled.slice(100)].sort((a, b) => a - b)).toEqual(range(0, 300));
+  // Barrier: one more job, seen by every surviving tab (a plain subscription beside its queue member) and
+  // handled last by the new leader; the publisher's frames reach each tab in order, so every earlier job
+  // was decided there first, and a repeat by the leader would be reported before this one.
   const survivors = workers.filter((_, i) => i !== leader);
+  await Promise.all(survivors.map((w) => w.evaluate(() => window.tab.subscribe('jobs.*'))));
+  await publisher!.evaluate(() => window.tab.publishBurst('jobs.run', [{ seq: -1 }]));
+  for (const w of survivors) await expect.poll(() => w.evaluate(() => window.tab.received('jobs.*').length)).toBe(1);
+  await expect.poll(() => publisher!.evaluate(() => window.tab.received('handled.*').length)).toBe(401);
+  const all = ids(await publisher!.evaluate(() => window.tab.received('handled.*')));
+  expect(all).toHaveLength(401);
+  expect(all[400]).toBe(-1);
+  const handled = all.slice(0, 400);
+  expect([...handled.slice(100)].sort((a, b) => a - b)).toEqual(range(0, 300));
   const after = await Promise.all(survivors.map(handledBy));
   expect(after.filter((c) => c > 0)).toHaveLength(1);
 });
