@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import { bytesCodec, type Message } from '../../src/index.js';
 import { createHttpClient, createHttpHandler, type HttpHandler, type HttpHandlerOptions } from '../../src/http/index.js';
 import { Inbox, sleep } from './conformance/wait.js';
+import { gate } from './waits.js';
 import { inProcessFetch } from './http-fixtures.js';
 
 const BASE = 'http://isoflux.test/events/';
@@ -134,12 +135,14 @@ describe('http handler: status codes', () => {
     const work: Array<Promise<unknown>> = [];
     const { handler } = setup({ ack: 'accepted', waitUntil: (p) => work.push(p) });
     let done = false;
+    const finish = gate();
     handler.subscribe('slow', async () => {
-      await sleep(50);
+      await finish.promise; // still working when the answer goes out, however slow the machine
       done = true;
     });
     expect((await post(handler, '/events/slow', '1')).status).toBe(202);
     expect(done).toBe(false);
+    finish.open();
     await Promise.all(work);
     expect(done).toBe(true);
     expect((await post(handler, '/events/nobody', '1')).status).toBe(202);
@@ -207,7 +210,8 @@ describe('http client', () => {
 
   it('times out and aborts', async () => {
     const { handler } = setup();
-    handler.subscribe('slow', () => sleep(300));
+    const stuck = gate(); // the handler finishes only after the test: every timeout here is the client's
+    handler.subscribe('slow', () => stuck.promise);
     const client = createHttpClient(BASE, { fetch: inProcessFetch(handler), publishTimeoutMs: 30 });
     await expect(client.publish('slow', 1)).rejects.toMatchObject({ code: 'timeout' });
     const controller = new AbortController();
@@ -215,6 +219,7 @@ describe('http client', () => {
     controller.abort();
     await expect(pending).rejects.toMatchObject({ code: 'aborted' });
     await expect(client.publish('slow', 1, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'aborted' });
+    stuck.open();
   });
 });
 
@@ -234,7 +239,9 @@ describe('http request/reply', () => {
     await expect(client.request('math.fail', 1)).rejects.toMatchObject({ code: 'remote_error', remoteCode: 'math' });
     await expect(client.request('math.log', 1)).rejects.toMatchObject({ code: 'no_responders' });
     await expect(client.request('math.none', 1)).rejects.toMatchObject({ code: 'no_responders' });
-    handler.respond('math.slow', () => sleep(200).then(() => 1));
+    const stuck = gate<number>();
+    handler.respond('math.slow', () => stuck.promise);
     await expect(client.request('math.slow', 1, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'timeout' });
+    stuck.open(1);
   });
 });
