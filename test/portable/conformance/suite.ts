@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/index.js';
 import { afterMarker, Inbox, MARKER, ready, real, sleep } from './wait.js';
+import { gate } from '../waits.js';
 import { expectServerSubjectAnswers } from './subject-answers.js';
 import type { Endpoint, PublishingEndpoint, TransportUnderTest } from './transport.js';
 
@@ -24,7 +25,10 @@ export function describeConformance(t: TransportUnderTest): void {
       root = `cf${Date.now().toString(36)}${(n++).toString(36)}`;
       ({ publisher: pub, subscriber: sub, close } = await t.connect(root));
     });
+    /** Run before `close`, even when the test failed (opens gates a responder still waits on). */
+    const afterTest: Array<() => void> = [];
     afterEach(async () => {
+      for (const fn of afterTest.splice(0)) fn();
       await close();
     });
 
@@ -258,7 +262,9 @@ export function describeConformance(t: TransportUnderTest): void {
       it('tells no_responders, timeout, remote_error and aborted apart', async () => {
         if (!t.supports.requestReply) return expect(pub.request).toBeUndefined();
         await expect(pub.request!(`${root}.nobody`, 1, { timeoutMs: timeout })).rejects.toMatchObject({ code: 'no_responders' });
-        await ready(sub.respond!(`${root}.silent`, () => sleep(300)));
+        const silent = gate(); // answers only after the test: the timeout and the abort are the requester's
+        afterTest.push(() => silent.open());
+        await ready(sub.respond!(`${root}.silent`, () => silent.promise));
         await expect(pub.request!(`${root}.silent`, 1, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'timeout' });
         await ready(
           sub.respond!(`${root}.fails`, () => {
