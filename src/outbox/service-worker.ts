@@ -52,7 +52,7 @@ interface ExtendableEventLike extends Event {
 }
 
 interface ServiceWorkerScopeLike {
-  addEventListener(type: string, listener: (event: Event) => void): void;
+  addEventListener?(type: string, listener: (event: Event) => void): void;
   readonly registration?: { readonly sync?: unknown };
 }
 
@@ -81,13 +81,18 @@ export function serviceWorkerRelay(options: ServiceWorkerRelayOptions): (trigger
   let running: Promise<RelayRunOutcome> | undefined;
 
   const run = (trigger: RelayRunOutcome['trigger'] = 'start'): Promise<RelayRunOutcome> => {
-    running ??= runOnce(options, store, lockName, budgetMs, trigger).finally(() => (running = undefined));
-    return running.then((outcome) => {
-      options.onRun?.(outcome);
-      return outcome;
-    });
+    // a wake-up while one runs joins it
+    running ??= runOnce(options, store, lockName, budgetMs, trigger)
+      .then((outcome) => {
+        options.onRun?.(outcome);
+        return outcome;
+      })
+      .finally(() => (running = undefined));
+    return running;
   };
 
+  // outside a worker scope with events (Node): only the returned function runs the relay
+  if (typeof scope.addEventListener !== 'function') return run;
   scope.addEventListener('sync', (event) => {
     const sync = event as ExtendableEventLike;
     if (sync.tag !== tag) return;
