@@ -3,7 +3,8 @@
  * (or another store), and a relay — one per origin, elected through Web Locks — delivers it at least once to
  * any Publisher (JetStream: one copy in the stream through message-id de-duplication, as long as every resend
  * falls inside the stream's `duplicate_window`; see `status.olderThanDuplicateWindow`), surviving
- * reloads, crashes and offline time; FIFO per subject or key, backoff with jitter, dead letters, status.
+ * reloads, crashes and offline time; FIFO per subject or key, backoff with jitter, dead letters, status; and
+ * `serviceWorkerRelay` for delivery with every tab closed (Background Sync), one relay at a time.
  */
 export { Outbox, createOutbox, type DeadLetters, type OrderBy, type OutboxOptions, type OutboxPublishOptions } from './outbox.js';
 export { idbStore, type IdbStoreOptions } from './idb-store.js';
