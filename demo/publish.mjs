@@ -7,7 +7,8 @@
  *   json     the payload as JSON text, default {"text":"hello from Node","at":"<now>"}
  *   --demo   the URL `npm run demo` printed; or set ISOFLUX_DEMO_URL, or ISOFLUX_DEMO_PORT (127.0.0.1)
  *
- * The demo's address comes from its `/__demo/config` route. Exits 0 once the server has the message
+ * The demo's address comes from its `/__demo/config` route. Without a nats-server (the demo then runs its
+ * NATS panel on its own isoflux HTTP endpoint) the message goes there, by POST. Exits 0 once the server has the message
  * (a flush round trip), 1 with a message that says what to do otherwise.
  * @module
  */
@@ -52,11 +53,11 @@ function parseArgs(argv) {
   return { subject, json, demo };
 }
 
-/** isoflux's NATS module, built from src/ (Node 20 cannot load TypeScript itself) into the git-ignored .tmp/. */
-async function loadIsofluxNats(build) {
+/** An isoflux module (`nats`, `http`), built from src/ (Node 20 cannot load TypeScript itself) into the git-ignored .tmp/. */
+async function loadIsoflux(build, entry) {
   // one file per process: two scripts started at once must not read each other's half-written bundle
-  const outfile = join(ROOT, '.tmp', `demo-publish-nats-${process.pid}.mjs`);
-  await build({ entryPoints: [join(ROOT, 'src/nats/index.ts')], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile, logLevel: 'error' });
+  const outfile = join(ROOT, '.tmp', `demo-publish-${entry}-${process.pid}.mjs`);
+  await build({ entryPoints: [join(ROOT, `src/${entry}/index.ts`)], bundle: true, format: 'esm', platform: 'node', packages: 'external', outfile, logLevel: 'error' });
   try {
     return await import(pathToFileURL(outfile).href);
   } finally {
@@ -81,10 +82,22 @@ try {
 } catch (error) {
   fail(`no demo answers at ${demoUrl.origin} (${error.cause?.message ?? error.message}); is npm run demo running there?`);
 }
-if (config.nats === null) fail(config.natsHint);
+if (config.nats === null) {
+  // no nats-server: the NATS panel runs on the demo server's own isoflux HTTP endpoint; publish there
+  if (!subject.startsWith('demo.chat.')) fail(`without nats-server the page shows demo.chat.> only (the demo server's HTTP endpoint); ${subject} is not one`);
+  const { createHttpClient } = await loadIsoflux(build, 'http');
+  const endpoint = new URL(config.http.url, demo);
+  try {
+    await createHttpClient(endpoint).publish(subject, payload);
+  } catch (error) {
+    fail(`${error.code ?? error.name}: ${error.message}`);
+  }
+  console.log(`published to ${subject} via the demo server's HTTP endpoint ${endpoint.href} (no nats-server): ${JSON.stringify(payload)}`);
+  process.exit(0);
+}
 if (!config.nats.running) fail('the demo\'s nats-server is stopped (the page\'s "Start broker" button starts it)');
 
-const { createNatsBus } = await loadIsofluxNats(build);
+const { createNatsBus } = await loadIsoflux(build, 'nats');
 let nc;
 try {
   nc = await connect({ servers: config.nats.tcpUrl, name: 'isoflux demo/publish.mjs' });

@@ -16,6 +16,9 @@
  *   answers 404 `no_responders` for other subjects (the poison message). `GET /__demo/bus-stats` gives
  *   `{ running, stored, duplicates, lastSubject }`; `POST /__demo/bus-control/stop|start` takes it away
  *   (it then answers 503) and brings it back.
+ * - The same endpoint keeps the last messages of `demo.chat.>` for the NATS panel's embedded mode (no
+ *   nats-server): `GET /__demo/bus-feed?after=N` answers `{ messages: [{ seq, subject, id, payload }], last }`
+ *   with the messages after sequence N, waiting up to 20 s for one when there is none yet (a long poll).
  *
  * On a fresh clone it first installs the npm dependencies (`npm ci`, falling back to `npm install`: see
  * scripts/prereqs.mjs), so `npm run demo` is the only command to type.
@@ -61,14 +64,14 @@ function portFromArgs(argv) {
  */
 async function startBroker() {
   if (args.includes('--no-nats')) {
-    return { broker: undefined, hint: 'npm run demo was started with --no-nats, so the NATS panel has no server; the outbox relays to the demo server\'s own HTTP endpoint.' };
+    return { broker: undefined, hint: 'npm run demo was started with --no-nats: the NATS and outbox panels use the demo server\'s own isoflux HTTP endpoint instead of a nats-server.' };
   }
   try {
     return { broker: await startNatsServer({ jetstream: true, websocket: true, control: false }), hint: '' };
   } catch (error) {
     const missing = error instanceof Error && error.message === NATS_INSTALL_FIX;
     const hint = missing
-      ? `nats-server is not installed, so the NATS panel has no server (the outbox relays to the demo server's own HTTP endpoint). Install it (${NATS_INSTALL_FIX}) and restart npm run demo.`
+      ? `nats-server is not installed: the NATS and outbox panels use the demo server's own isoflux HTTP endpoint instead. For the real broker, install it (${NATS_INSTALL_FIX}) and restart npm run demo.`
       : `nats-server did not start, so the NATS panel has no server: ${error instanceof Error ? error.message : String(error)}`;
     return { broker: undefined, hint };
   }
@@ -100,6 +103,32 @@ const ready = new Promise((resolve) => (markReady = resolve));
  */
 const bus = { running: true, stored: 0, duplicates: 0, lastSubject: '', seen: new Set(), listener: undefined };
 
+/** The chat feed of the embedded endpoint: the last FEED_KEEP messages, and the long polls waiting for one. */
+const FEED_KEEP = 200;
+const feed = { seq: 0, messages: [], waiting: new Set() };
+
+function feedAfter(after) {
+  return { messages: feed.messages.filter((m) => m.seq > after), last: feed.seq };
+}
+
+function answerFeed(req, res) {
+  const after = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('after') ?? 0) || 0;
+  const now = feedAfter(after);
+  if (now.messages.length > 0 || after > feed.seq) return sendJson(res, 200, now);
+  const waiter = { after, res, timer: setTimeout(() => done(), 20_000) };
+  const done = () => {
+    clearTimeout(waiter.timer);
+    if (!feed.waiting.delete(waiter)) return;
+    sendJson(res, 200, feedAfter(after));
+  };
+  waiter.done = done;
+  feed.waiting.add(waiter);
+  req.on('close', () => {
+    clearTimeout(waiter.timer);
+    feed.waiting.delete(waiter);
+  });
+}
+
 async function startHttpBus(server) {
   const http = await server.ssrLoadModule(join(ROOT, 'src/http/index.ts'));
   const handler = http.createHttpHandler({ basePath: '/' });
@@ -110,6 +139,11 @@ async function startHttpBus(server) {
       bus.seen.add(message.id);
       bus.stored++;
     }
+  });
+  handler.subscribe('demo.chat.>', (message) => {
+    feed.messages.push({ seq: ++feed.seq, subject: message.subject, id: message.id, payload: message.payload });
+    if (feed.messages.length > FEED_KEEP) feed.messages.shift();
+    for (const waiter of [...feed.waiting]) waiter.done();
   });
   bus.listener = http.toNodeListener(handler.fetch, `http://${HOST}`);
 }
@@ -143,6 +177,7 @@ const demoRoutes = {
         sendJson(res, 200, { running: bus.running });
       });
     }
+    server.middlewares.use('/__demo/bus-feed', (req, res) => answerFeed(req, res));
     server.middlewares.use('/__demo/bus-stats', (req, res) => {
       sendJson(res, 200, { running: bus.running, stored: bus.stored, duplicates: bus.duplicates, lastSubject: bus.lastSubject });
     });

@@ -7,7 +7,9 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { PublishOptions, Publisher } from '../../src/index.js';
 import { connectNats, createNatsBus, watchConnection } from '../../src/nats/index.js';
+import { createHttpClient } from '../../src/http/index.js';
 import { controlBroker, loadDemoConfig } from '../components/demo-server.js';
+import { followFeed } from '../components/http-feed.js';
 import { describeError, h } from '../components/dom.js';
 import { inspect } from '../components/inspect.js';
 import { MessageLog } from '../components/message-log.js';
@@ -59,6 +61,28 @@ async function trackStatus(nc: NatsConnection, show: (state: Connection) => void
   }
 }
 
+/**
+ * No nats-server: the same publish form and live log over the demo server's own isoflux HTTP endpoint, so a
+ * message from another tab (or `node demo/publish.mjs`) still arrives live, through the server's feed.
+ */
+function mountEmbedded(root: HTMLElement, signal: AbortSignal): void {
+  const client = createHttpClient(new URL('/__demo/bus/', location.href), { publishTimeoutMs: 3000 });
+  inspect({ kind: 'bus', name: 'http', bus: client });
+  const feedState = h('strong', { 'data-testid': 'embedded-status' }, 'connecting');
+  const log = new MessageLog();
+  const form = publishForm({ publisher: client, subject: 'demo.chat.tab', payload: '{ "text": "hello over HTTP" }', confirmed: 'the demo server has it' });
+  root.dataset['embedded'] = 'http';
+  root.append(
+    h(
+      'div',
+      { class: 'memory-grid embedded' },
+      h('div', { class: 'column' }, h('p', { class: 'counter' }, 'Embedded mode: isoflux/http to ', h('code', {}, '/__demo/bus/'), ' (subjects demo.chat.>) · feed ', feedState), form),
+      h('div', { class: 'column' }, log.element),
+    ),
+  );
+  void followFeed(signal, (message) => log.add(message), (up) => (feedState.textContent = up ? 'live' : 'retrying'));
+}
+
 export const natsPanel: DemoPanel = {
   id: 'nats',
   title: 'NATS over WebSocket',
@@ -81,6 +105,7 @@ export const natsPanel: DemoPanel = {
       show('unavailable');
       server.textContent = 'none';
       root.append(h('p', { class: 'hint', 'data-testid': 'nats-hint' }, config.natsHint));
+      mountEmbedded(root, signal);
       return;
     }
     const { wsUrl } = config.nats;

@@ -69,6 +69,8 @@ export class Inspector {
   readonly #subscriptions: WatchedSubscription[] = [];
   readonly #localIds = new Set<string>();
   readonly #untapped = new Set<string>();
+  /** The highest buffer fill seen per subscriber row. */
+  readonly #peaks = new Map<string, number>();
   readonly #locks: LockQueryLike | undefined;
   #outbox: InspectedOutbox | undefined;
   #outboxSeen: { status: InspectedOutbox['status']; at: number } | undefined;
@@ -139,14 +141,28 @@ export class Inspector {
         { class: 'if-head' },
         html('h2', {}, 'isoflux inspector'),
         html('span', { class: 'if-kinds', 'data-kinds': kinds }, kinds === '' ? 'no events yet' : kinds),
+        ...this.#untappedNote(),
       ),
       subjectsView(this.model, now),
-      subscribersView(this.model, this.#subscriptions),
+      subscribersView(this.model, this.#subscriptions, this.#peaks),
       leadersView(this.#leaders, this.#localIds),
       outboxView(this.model, now),
       connectionView(this.model, now),
     );
     this.host.dataset['refreshedAt'] = String(now);
+  }
+
+  /** Names the buses that could not be tapped (a transport not yet wired to the wiretap). */
+  #untappedNote(): HTMLElement[] {
+    if (this.#untapped.size === 0) return [];
+    const names = [...this.#untapped].join(', ');
+    return [
+      html(
+        'span',
+        { class: 'if-untapped', 'data-untapped': names, title: 'these buses have no wiretap: their messages are not counted' },
+        `not tapped: ${names}`,
+      ),
+    ];
   }
 
   #sampleOutbox(now: number): void {

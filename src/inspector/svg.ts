@@ -72,11 +72,11 @@ export function stepPath(
 }
 
 /** The width of every chart. */
-export const WIDTH = 640;
+export const WIDTH = 760;
 /** The height of one row. */
 export const ROW = 22;
 /** The width of a row's label column. */
-export const LABEL_W = 230;
+export const LABEL_W = 250;
 
 /** A titled section of the inspector. */
 export function section(name: string, title: string, body: Node, note?: string): HTMLElement {

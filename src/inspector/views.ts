@@ -101,8 +101,11 @@ function subscriberRows(model: FlowModel, watched: readonly WatchedSubscription[
   return [...rows.values()];
 }
 
-/** Each subscriber: its buffer fill (when its subscription is watched), delivered, dropped (why), failed. */
-export function subscribersView(model: FlowModel, watched: readonly WatchedSubscription[]): HTMLElement {
+/**
+ * Each subscriber: its buffer fill (when its subscription is watched) with the peak seen (a tick: bursts
+ * come and go between two refreshes), delivered, dropped (why), failed. `peaks` keeps the peaks by row.
+ */
+export function subscribersView(model: FlowModel, watched: readonly WatchedSubscription[], peaks: Map<string, number>): HTMLElement {
   const rows = subscriberRows(model, watched);
   if (rows.length === 0) return section('subscribers', 'Subscribers', empty('No deliveries yet.'));
   const barW = 150;
@@ -117,6 +120,10 @@ export function subscribersView(model: FlowModel, watched: readonly WatchedSubsc
     const y = i * ROW + 2;
     const fill = row.pending === undefined || row.bufferSize === undefined ? undefined : Math.min(1, row.pending / Math.max(1, row.bufferSize));
     const hot = fill !== undefined && fill >= 0.8 ? ' if-hot' : '';
+    const key = `${row.bus} ${row.pattern} ${row.queue ?? ''}`;
+    const peak = Math.max(peaks.get(key) ?? 0, row.pending ?? 0);
+    peaks.set(key, peak);
+    const peakX = row.bufferSize === undefined ? undefined : LABEL_W + Math.min(1, peak / Math.max(1, row.bufferSize)) * barW;
     chart.append(
       svg(
         'g',
@@ -130,21 +137,25 @@ export function subscribersView(model: FlowModel, watched: readonly WatchedSubsc
           'data-failed': row.failed,
           'data-pending': row.pending,
           'data-buffer-size': row.bufferSize,
+          'data-peak': row.pending === undefined ? undefined : peak,
         },
-        label(4, y + 15, `${row.bus} · ${row.pattern}${row.queue === undefined ? '' : ` [${row.queue}]`}`, {}, 34),
+        label(4, y + 15, `${row.bus} · ${row.pattern}${row.queue === undefined ? '' : ` [${row.queue}]`}`, {}, 40),
         svg('rect', { class: 'if-track', x: LABEL_W, y, width: barW, height: ROW - 4 }),
         ...(fill === undefined
           ? [label(LABEL_W + 6, y + 15, 'buffer not watched', { class: 'if-muted' })]
           : [
               svg('rect', { class: `if-fill${hot}`, x: LABEL_W, y, width: (fill * barW).toFixed(1), height: ROW - 4 }),
-              label(LABEL_W + 6, y + 15, `${row.pending}/${row.bufferSize}`, { class: 'if-figure' }),
+              ...(peak > 0 && peakX !== undefined
+                ? [svg('line', { class: 'if-peak', x1: peakX.toFixed(1), x2: peakX.toFixed(1), y1: y - 1, y2: y + ROW - 3 }, svg('title', {}, `peak ${peak}`))]
+                : []),
+              label(LABEL_W + 6, y + 15, `${row.pending}/${row.bufferSize}${peak > 0 ? ` (peak ${peak})` : ''}`, { class: 'if-figure' }),
             ]),
         label(
           LABEL_W + barW + 10,
           y + 15,
           `✓ ${row.delivered}  ✗ ${row.dropped}${row.reasons === '' ? '' : ` (${row.reasons})`}  ! ${row.failed}`,
           { class: row.dropped > 0 ? 'if-warn' : 'if-figure' },
-          40,
+          60,
         ),
       ),
     );
@@ -177,10 +188,10 @@ export function leadersView(leaders: readonly QueueLeader[], localIds: ReadonlyS
           'data-standby': leader.standby,
           'data-here': here ? 'true' : 'false',
         },
-        label(4, y + 15, `${leader.namespace} · ${leader.queue} on ${leader.pattern}`, {}, 34),
+        label(4, y + 15, `${leader.queue} on ${leader.pattern}`, {}, 40),
         svg('circle', { class: here ? 'if-dot if-here' : 'if-dot', cx: LABEL_W + 8, cy: y + 9, r: 6 }),
-        label(LABEL_W + 20, y + 15, `tab ${leader.leader}${here ? ' (this tab)' : ''}`, { class: 'if-figure' }, 34),
-        label(WIDTH - 110, y + 15, `${leader.standby} on standby`, { class: 'if-muted' }),
+        label(LABEL_W + 20, y + 15, `tab ${leader.leader}${here ? ' (this tab)' : ''}`, { class: 'if-figure' }, 48),
+        label(WIDTH - 4, y + 15, `${leader.standby} on standby · ${leader.namespace}`, { class: 'if-muted', 'text-anchor': 'end' }, 40),
       ),
     );
   });

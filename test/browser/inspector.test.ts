@@ -64,6 +64,11 @@ describe('the inspector', () => {
     expect(Number(row!.querySelector('.if-fill')?.getAttribute('width'))).toBeGreaterThan(100);
     expect(row!.querySelector('.if-fill')?.classList.contains('if-hot')).toBe(true);
     release();
+    // drained: the fill is back to zero, the peak stays drawn
+    await expect.poll(() => subscription.stats.pending).toBe(0);
+    inspector.refresh();
+    expect(rows(root, 'subscribers')[0]!.dataset).toMatchObject({ pending: '0', peak: '4' });
+    expect(rows(root, 'subscribers')[0]!.querySelector('.if-peak')).not.toBeNull();
   });
 
   it('draws a real outbox’s depth and a connection’s state over time', async () => {
@@ -75,7 +80,8 @@ describe('the inspector', () => {
     for (let i = 0; i < 3; i++) await outbox.publish('orders.created', { i });
     await outbox.refreshStatus();
     emit({ state: 'connected', rttMs: 3 });
-    emit({ state: 'reconnecting', rttMs: 3 });
+    emit({ state: 'connected', rttMs: 5 }); // a new round trip is not a new state
+    emit({ state: 'reconnecting', rttMs: 5 });
     inspector.refresh();
     const chart = root.querySelector<SVGElement>('[data-section="outbox"] svg')!;
     expect(chart.dataset).toMatchObject({ depth: '3', deadLetters: '0', relay: 'none' });
@@ -83,6 +89,11 @@ describe('the inspector', () => {
     const band = root.querySelector<SVGElement>('[data-section="connection"] svg')!;
     expect(band.dataset).toMatchObject({ state: 'reconnecting', changes: '3' });
     expect([...band.querySelectorAll('[data-state]')].map((r) => r.getAttribute('data-state'))).toEqual(['connecting', 'connected', 'reconnecting']);
+  });
+
+  it('names a bus it cannot tap instead of failing', () => {
+    const { root } = mount({ buses: { plain: { publish: () => Promise.resolve() }, app: tappable() } });
+    expect(root.querySelector('[data-untapped]')?.getAttribute('data-untapped')).toBe('plain');
   });
 
   it('stops tapping at close and leaves the page', () => {

@@ -4,8 +4,12 @@
  * the cross-tab queue group's leading tab), read from the drawn elements' data attributes. Saves a
  * screenshot of every panel and of the inspector (to ISOFLUX_SCREENS_DIR when set, else the test's output
  * folder) for a person to look at: pixel comparisons are too font-dependent to assert.
+ * Also the demo without nats-server (`--no-nats`): the NATS panel's embedded default (the demo server's own
+ * isoflux HTTP endpoint and its feed) carries messages between tabs and from Node.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { expect, test, type Browser, type BrowserContext, type Page, type TestInfo } from 'playwright/test';
 import { startDemo, stopDemo, type DemoProcess } from './fixtures/demo-process.js';
@@ -116,4 +120,41 @@ test('the toggle hides and shows the inspector', async ({ browser }) => {
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
   await toggle.click();
   await expect(inspector(page)).toBeVisible();
+});
+
+test.describe('without nats-server', () => {
+  let plain: DemoProcess;
+  test.beforeAll(async () => {
+    test.setTimeout(90_000);
+    plain = await startDemo(['--no-nats']);
+  });
+  test.afterAll(async () => {
+    await stopDemo(plain);
+  });
+
+  async function openPlain(browser: Browser): Promise<Page> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    await page.goto(plain.url);
+    await expect(panel(page, 'nats')).toHaveAttribute('data-ready', 'true', { timeout: 20_000 });
+    await expect(panel(page, 'nats').getByTestId('embedded-status')).toHaveText('live', { timeout: 20_000 });
+    return page;
+  }
+
+  test('the NATS panel runs on the demo server’s HTTP endpoint: tabs and Node reach each other', async ({ browser }, info) => {
+    // two browser contexts: no BroadcastChannel between them, only the demo server
+    const [a, b] = [await openPlain(browser), await openPlain(browser)];
+    await expect(panel(a, 'nats').getByTestId('nats-hint')).toContainText('HTTP endpoint');
+    const form = panel(a, 'nats').getByTestId('publish-form');
+    await form.getByLabel('Subject').fill('demo.chat.e2e');
+    await form.getByLabel('JSON payload').fill('{ "from": "tab a" }');
+    await form.getByRole('button', { name: 'Publish' }).click();
+    await expect(form.getByTestId('publish-status')).toHaveText('published to demo.chat.e2e (the demo server has it)');
+    await expect(panel(b, 'nats').getByTestId('log-row').filter({ hasText: 'tab a' })).toHaveCount(1);
+    await promisify(execFile)(process.execPath, ['demo/publish.mjs', 'demo.chat.node', '{"from":"node"}', '--demo', plain.url]);
+    for (const page of [a, b]) await expect(panel(page, 'nats').getByTestId('log-row').filter({ hasText: '"node"' })).toHaveCount(1);
+    await screenshot(b, 'nats', 'nats-embedded', info);
+  });
 });
