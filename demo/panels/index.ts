@@ -4,7 +4,6 @@
  * @module
  */
 import { broadcastPanel } from './broadcast.js';
-import { connectionPanel } from './connection.js';
 import { memoryPanel } from './memory.js';
 import { natsPanel } from './nats.js';
 import { inspectorPanel } from './inspector.js';
@@ -14,4 +13,4 @@ import type { DemoPanel } from './types.js';
 export type { DemoPanel } from './types.js';
 
 /** Every panel, in page order. */
-export const panels: ReadonlyArray<DemoPanel> = [memoryPanel, natsPanel, connectionPanel, broadcastPanel, outboxPanel, inspectorPanel];
+export const panels: ReadonlyArray<DemoPanel> = [memoryPanel, natsPanel, broadcastPanel, outboxPanel, inspectorPanel];
