@@ -4,6 +4,7 @@
  * @module
  */
 import { broadcastPanel } from './broadcast.js';
+import { connectionPanel } from './connection.js';
 import { memoryPanel } from './memory.js';
 import { natsPanel } from './nats.js';
 import { inspectorPanel } from './inspector.js';
@@ -13,4 +14,4 @@ import type { DemoPanel } from './types.js';
 export type { DemoPanel } from './types.js';
 
 /** Every panel, in page order. */
-export const panels: ReadonlyArray<DemoPanel> = [memoryPanel, natsPanel, broadcastPanel, outboxPanel, inspectorPanel];
+export const panels: ReadonlyArray<DemoPanel> = [memoryPanel, natsPanel, connectionPanel, broadcastPanel, outboxPanel, inspectorPanel];
