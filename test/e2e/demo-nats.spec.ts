@@ -2,11 +2,13 @@
  * The demo's NATS panel in real Chromium against the nats-server `npm run demo` starts. These tests run
  * their own demo (node demo/serve.mjs on a free port) because they stop and start its broker: the shared
  * demo of the other specs must not see that outage. Pages sit in separate browser contexts, so a message
- * can only travel between them through NATS (not BroadcastChannel).
+ * can only travel between them through NATS (not BroadcastChannel). Whether a message arrived is read from
+ * the page's NATS bus (isoflux/playwright); the DOM checks are for what the panel shows.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { expect, test, type Browser, type BrowserContext, type Page } from 'playwright/test';
+import type { PageBus } from '../../src/playwright/index.js';
+import { expect, test, type Browser, type BrowserContext, type Page } from './fixtures/isoflux.js';
 import { startDemo, stopDemo, type DemoProcess } from './fixtures/demo-process.js';
 
 const run = promisify(execFile);
@@ -67,8 +69,18 @@ async function publishFromNode(subject: string, payload: unknown): Promise<void>
   expect(stdout).toContain(`published to ${subject}`);
 }
 
+/** The page's NATS bus (demo/panels/nats.ts registers it once connected). */
+let natsBus: (page: Page) => PageBus;
+test.beforeEach(({ isoflux }) => {
+  natsBus = (page) => isoflux.on(page).bus('nats');
+});
+
 async function expectRow(page: Page, subject: string, payload: string): Promise<void> {
-  await expect(rows(page).filter({ has: page.locator('.subject', { hasText: subject }) }).locator('.payload')).toHaveText(payload);
+  await expect(
+    rows(page)
+      .filter({ has: page.locator('.subject', { hasText: subject }) })
+      .locator('.payload'),
+  ).toHaveText(payload);
 }
 
 test('the page connects to the demo nats-server over WebSocket', async ({ browser }) => {
@@ -82,15 +94,23 @@ test('the page connects to the demo nats-server over WebSocket', async ({ browse
 test('a message published in another browser context arrives live', async ({ browser }) => {
   const [watcher, sender] = [await openDemo(browser), await openDemo(browser)];
   await publishFromPage(sender, 'demo.chat.tab', '{ "text": "from the other tab" }');
+  await natsBus(watcher).waitFor('demo.chat.tab', { text: 'from the other tab' }, { kinds: ['delivered'] });
   await expectRow(watcher, 'demo.chat.tab', '{"text":"from the other tab"}');
   await expectRow(sender, 'demo.chat.tab', '{"text":"from the other tab"}');
   await expect(panel(watcher).getByTestId('log-count')).toHaveText('1');
+
+  // the test publishes into one page's bus as the page's own code would; the other page's log shows it
+  await natsBus(sender).publish('demo.chat.test', { text: 'from the test' });
+  await natsBus(watcher).waitFor('demo.chat.test', { text: 'from the test' }, { kinds: ['delivered'] });
+  await expectRow(watcher, 'demo.chat.test', '{"text":"from the test"}');
   expect(problems).toEqual([]);
 });
 
 test('a message published by a Node process (demo/publish.mjs) arrives live', async ({ browser }) => {
   const page = await openDemo(browser);
   await publishFromNode('demo.chat.node', { text: 'from node', n: 1 });
+  const arrived = await natsBus(page).waitFor('demo.chat.node', { text: 'from node', n: 1 }, { kinds: ['delivered'] });
+  expect(arrived.id).toEqual(expect.any(String));
   await expectRow(page, 'demo.chat.node', '{"text":"from node","n":1}');
   expect(problems).toEqual([]);
 });
@@ -109,8 +129,9 @@ test('broker outage: the page shows reconnecting, then connected, and delivery r
 
   // the subscriptions came back by themselves: both paths deliver again
   await publishFromNode('demo.chat.node', { text: 'after the outage' });
-  await expectRow(page, 'demo.chat.node', '{"text":"after the outage"}');
+  await natsBus(page).waitFor('demo.chat.node', { text: 'after the outage' }, { kinds: ['delivered'] });
   await publishFromPage(other, 'demo.chat.tab', '{ "text": "tab after the outage" }');
+  await natsBus(page).waitFor('demo.chat.tab', { text: 'tab after the outage' }, { kinds: ['delivered'] });
   await expectRow(page, 'demo.chat.tab', '{"text":"tab after the outage"}');
   // the browser reports each refused reconnect attempt as a console error; nothing else may appear
   const refused = /^console\.error: WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/' failed/;
@@ -132,9 +153,12 @@ test('a publish made while the broker is down says it was not sent, and nothing 
   await panel(page).getByTestId('broker-start').click();
   await expect(status(page)).toHaveText('connected', { timeout: 10_000 });
   await expect(status(watcher)).toHaveText('connected', { timeout: 10_000 });
-  // a message after the outage arrives; the one "published" during it never does
+  // a message after the outage arrives; the one "published" during it never does, on either page (the
+  // later one arriving in order after it proves the lost one is not merely late)
   await publishFromPage(page, 'demo.chat.after', '{ "text": "back" }');
+  await natsBus(watcher).waitFor('demo.chat.after', { text: 'back' }, { kinds: ['delivered'] });
   await expectRow(watcher, 'demo.chat.after', '{"text":"back"}');
+  for (const p of [page, watcher]) expect(await natsBus(p).delivered('demo.chat.lost')).toEqual([]);
   await expect(rows(watcher).filter({ has: watcher.locator('.subject', { hasText: 'demo.chat.lost' }) })).toHaveCount(0);
   const refused = /^console\.error: WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/' failed/;
   expect(problems.filter((p) => !refused.test(p))).toEqual([]);

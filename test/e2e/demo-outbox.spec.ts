@@ -2,10 +2,13 @@
  * The demo's outbox panel on a machine without nats-server (`demo/serve.mjs --no-nats`): it relays to the demo
  * server's own isoflux HTTP endpoint, and still shows durability: messages published while that broker is
  * away wait in IndexedDB, survive a reload, and each arrives once when it is back; a poison message shows its
- * attempts and ends in the dead letters. Its own demo process, because it takes the broker away.
+ * attempts and ends in the dead letters. Its own demo process, because it takes the broker away. The outbox's
+ * own status is read through isoflux/playwright (the panel's cells must show the same).
  */
-import { expect, test, type BrowserContext, type Page } from 'playwright/test';
+import type { OutboxStatus } from '../../src/outbox/index.js';
+import type { IsofluxKit } from '../../src/playwright/index.js';
 import { startDemo, stopDemo, type DemoProcess } from './fixtures/demo-process.js';
+import { expect, test, type BrowserContext, type Page } from './fixtures/isoflux.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -40,6 +43,8 @@ test.afterEach(async () => {
 });
 
 const outbox = (page: Page) => page.locator('[data-panel="outbox"]');
+/** The outbox's status as the outbox itself reports it (refreshed now). */
+const statusOf = (isoflux: IsofluxKit, page: Page): Promise<OutboxStatus> => isoflux.on(page).bus('outbox').outboxStatus<OutboxStatus>();
 const cell = (page: Page, key: string) => outbox(page).getByTestId(`outbox-${key}`);
 
 /** Opens the demo; `relay` is what the relay cell must settle on (paused while the broker is away). */
@@ -55,7 +60,7 @@ async function openDemo(relay: 'relaying' | 'paused' = 'relaying'): Promise<Page
   return page;
 }
 
-test('without nats-server the outbox relays to the demo server’s HTTP endpoint; the NATS panel says why', async () => {
+test('without nats-server the outbox relays to the demo server’s HTTP endpoint; the NATS panel says why', async ({ isoflux }) => {
   const page = await openDemo();
   await expect(outbox(page).getByTestId('outbox-target')).toContainText('HTTP endpoint');
   await expect(page.locator('[data-panel="nats"]').getByTestId('nats-status')).toHaveText('unavailable');
@@ -65,11 +70,12 @@ test('without nats-server the outbox relays to the demo server’s HTTP endpoint
   await outbox(page).getByTestId('outbox-publish-1').click();
   await expect(cell(page, 'delivered')).toHaveText('1');
   await expect(cell(page, 'depth')).toHaveText('0');
+  expect(await statusOf(isoflux, page)).toMatchObject({ delivered: 1, depth: 0, deadLetters: 0, relay: 'relaying' });
   expect((await busStats()).stored).toBe(before + 1);
   await expect(cell(page, 'held')).toHaveText(String(before + 1));
 });
 
-test('broker taken away: messages wait in IndexedDB across a reload, then each arrives once', async () => {
+test('broker taken away: messages wait in IndexedDB across a reload, then each arrives once', async ({ isoflux }) => {
   test.setTimeout(120_000);
   let page = await openDemo();
   const before = (await busStats()).stored;
@@ -85,6 +91,7 @@ test('broker taken away: messages wait in IndexedDB across a reload, then each a
   await page.close();
   page = await openDemo('paused');
   await expect(cell(page, 'depth')).toHaveText('1000');
+  expect(await statusOf(isoflux, page)).toMatchObject({ depth: 1000, relay: 'paused' });
   expect((await busStats()).stored).toBe(before);
 
   await outbox(page).getByTestId('outbox-broker-start').click();
@@ -93,9 +100,10 @@ test('broker taken away: messages wait in IndexedDB across a reload, then each a
   const after = await busStats();
   expect(after.stored).toBe(before + 1000);
   await expect(cell(page, 'deadLetters')).toHaveText('0');
+  expect(await statusOf(isoflux, page)).toMatchObject({ depth: 0, deadLetters: 0, delivered: 1000 });
 });
 
-test('a poison message shows each attempt, then lands in the dead letters; retry and discard work', async () => {
+test('a poison message shows each attempt, then lands in the dead letters; retry and discard work', async ({ isoflux }) => {
   const page = await openDemo();
   await outbox(page).getByTestId('outbox-poison').click();
   const progress = outbox(page).getByTestId('outbox-poison-progress');
@@ -103,6 +111,7 @@ test('a poison message shows each attempt, then lands in the dead letters; retry
   await expect(progress).toContainText(/attempt [1-3] of 4 failed \(no_responders\)/);
   await expect(progress).toHaveAttribute('data-state', 'dead-lettered', { timeout: 20_000 });
   await expect(cell(page, 'deadLetters')).toHaveText('1');
+  expect(await statusOf(isoflux, page)).toMatchObject({ deadLetters: 1, deadLettered: 1 });
   const letter = outbox(page).getByTestId('dead-letter');
   await expect(letter).toHaveCount(1);
   await expect(letter).toContainText('demo.nostream.poison');
@@ -114,5 +123,6 @@ test('a poison message shows each attempt, then lands in the dead letters; retry
 
   await outbox(page).getByTestId('outbox-discard').click();
   await expect(cell(page, 'deadLetters')).toHaveText('0');
+  expect((await statusOf(isoflux, page)).deadLetters).toBe(0);
   await expect(letter).toHaveCount(0);
 });

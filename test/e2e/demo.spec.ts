@@ -1,8 +1,9 @@
 /**
  * The demo page in real Chromium: the memory panel publishes through its form, shows typed errors for bad
- * input, and its four overflow-policy subscribers behave differently under a burst.
+ * input, and its four overflow-policy subscribers behave differently under a burst. What the bus did is
+ * read from the bus itself (isoflux/playwright); the DOM checks are for what the page shows.
  */
-import { expect, test, type Page } from 'playwright/test';
+import { expect, test, type Page } from './fixtures/isoflux.js';
 
 type Policy = 'block' | 'drop-newest' | 'drop-oldest' | 'disconnect';
 type Stat = 'delivered' | 'dropped' | 'pending' | 'last' | 'status';
@@ -36,8 +37,13 @@ test.afterEach(() => {
   expect(pageProblems).toEqual([]);
 });
 
-test('a message published through the form appears in the live log and reaches every subscriber', async ({ page }) => {
+test('a message published through the form appears in the live log and reaches every subscriber', async ({ page, isoflux }) => {
+  const bus = isoflux.on(page).bus('memory');
   await publish(page, 'orders.e2e', '{ "n": 7, "tags": ["a"] }');
+  const published = await bus.waitFor('orders.e2e', { n: 7, tags: ['a'] }, { kinds: ['published'] });
+  // the live log and the four policy lanes: five subscriptions, each handed the same message
+  await expect.poll(async () => (await bus.delivered('orders.e2e')).map((e) => e.id)).toEqual(Array(5).fill(published.id));
+  expect(await bus.published()).toHaveLength(1);
 
   const row = memory(page).getByTestId('log-row').first();
   await expect(row.locator('.subject')).toHaveText('orders.e2e');
@@ -51,7 +57,8 @@ test('a message published through the form appears in the live log and reaches e
   }
 });
 
-test('an invalid subject shows invalid_subject in the page and publishes nothing', async ({ page }) => {
+test('an invalid subject shows invalid_subject in the page and publishes nothing', async ({ page, isoflux }) => {
+  const bus = isoflux.on(page).bus('memory');
   await publish(page, 'orders.*', '{}');
 
   await expect(memory(page).getByTestId('publish-error-code')).toHaveText('invalid_subject');
@@ -59,21 +66,25 @@ test('an invalid subject shows invalid_subject in the page and publishes nothing
   await expect(memory(page).getByTestId('published-count')).toHaveText('0');
   await expect(memory(page).getByTestId('log-rows').locator('li')).toHaveCount(0);
 
-  // the page keeps working: a valid publish clears the error
+  // the page keeps working: a valid publish clears the error; the bus saw only that one
   await publish(page, 'orders.ok', '1');
+  await bus.waitFor('orders.ok', 1, { kinds: ['published'] });
   await expect(memory(page).getByTestId('publish-error')).toBeHidden();
   await expect(memory(page).getByTestId('log-count')).toHaveText('1');
+  expect((await bus.published()).map((e) => e.subject)).toEqual(['orders.ok']);
 });
 
-test('invalid JSON shows decode_failed with the parser detail', async ({ page }) => {
+test('invalid JSON shows decode_failed with the parser detail', async ({ page, isoflux }) => {
   await publish(page, 'orders.created', '{ "id": ');
 
   await expect(memory(page).getByTestId('publish-error-code')).toHaveText('decode_failed');
   await expect(memory(page).getByTestId('publish-error-message')).toContainText('json');
   await expect(memory(page).getByTestId('published-count')).toHaveText('0');
+  expect(await isoflux.on(page).bus('memory').published()).toEqual([]);
 });
 
-test('a burst of 200: block delivers all, drop-newest keeps the first, drop-oldest the latest, disconnect closes', async ({ page }) => {
+test('a burst of 200: block delivers all, drop-newest keeps the first, drop-oldest the latest, disconnect closes', async ({ page, isoflux }) => {
+  const bus = isoflux.on(page).bus('memory');
   await memory(page).getByTestId('burst').click();
 
   await expect(memory(page).getByTestId('log-count')).toHaveText('200');
@@ -101,6 +112,14 @@ test('a burst of 200: block delivers all, drop-newest keeps the first, drop-olde
   await expect(stat(page, 'disconnect', 'status')).toHaveText('closed: slow_consumer');
   expect(await count(page, 'disconnect', 'delivered')).toBeLessThan(200);
   expect(await count(page, 'disconnect', 'dropped')).toBeGreaterThanOrEqual(50);
+
+  // the bus agrees with the cards: 200 published, and as many drops reported as the lanes count together
+  expect(await bus.published('demo.burst')).toHaveLength(200);
+  const lanesDropped = (await Promise.all((['block', 'drop-newest', 'drop-oldest', 'disconnect'] as const).map((p) => count(page, p, 'dropped')))).reduce(
+    (a, b) => a + b,
+    0,
+  );
+  expect((await bus.events()).filter((e) => e.kind === 'dropped' && e.subject === 'demo.burst')).toHaveLength(lanesDropped);
 
   // Reset gives fresh subscriptions: the disconnected one is live again and counts from zero
   await memory(page).getByTestId('reset').click();

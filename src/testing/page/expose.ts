@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../../core/errors.js';
+import type { SubscribeOptions } from '../../core/interfaces.js';
 import type { Message } from '../../core/message.js';
 import { TAP, type TapEvent, type Tappable } from '../../core/wiretap.js';
 import { TapSource } from '../emit.js';
@@ -26,12 +27,13 @@ interface Publishing {
   publish(subject: string, payload: unknown, options?: PagePublishOptions): Promise<void>;
 }
 interface Subscribing {
-  subscribe(pattern: string, handler: (message: Message<unknown>) => void): { unsubscribe(): Promise<void> };
+  subscribe(pattern: string, handler: (message: Message<unknown>) => void, options: SubscribeOptions): { unsubscribe(): Promise<void> };
 }
 interface WithStatus {
   refreshStatus(): Promise<unknown>;
 }
 
+const ignore = (): void => undefined;
 const isTappable = (bus: object): bus is Tappable => TAP in bus;
 const canPublish = (bus: object): bus is Publishing => typeof (bus as Partial<Publishing>).publish === 'function';
 const canSubscribe = (bus: object): bus is Subscribing => typeof (bus as Partial<Subscribing>).subscribe === 'function';
@@ -46,7 +48,12 @@ function observe(bus: ExposableBus): Pick<Entry, 'recording' | 'observed' | 'sto
   if (canSubscribe(bus)) {
     const source = new TapSource('untapped');
     const recording = new Recording([{ [TAP]: source.taps }]);
-    const subscription = bus.subscribe('>', (message) => source.emitMessage('delivered', message, { pattern: '>' }));
+    // never in the bus's way: it drops its own oldest instead of holding publishers back, reports no decode
+    // failures (a NATS '>' also sees other clients' JetStream API traffic), and skips system subjects
+    const record = (message: Message<unknown>): void => {
+      if (!message.subject.startsWith('$') && !message.subject.startsWith('_INBOX.')) source.emitMessage('delivered', message, { pattern: '>' });
+    };
+    const subscription = bus.subscribe('>', record, { overflow: 'drop-oldest', onError: ignore });
     return { recording, observed: 'subscription', stop: () => (recording.stop(), void subscription.unsubscribe()) };
   }
   return { recording: undefined, observed: 'none', stop: () => undefined };
