@@ -51,10 +51,10 @@ export const LAYERS = {
   presence: { folders: ['core', 'transport'], packages: [] },
   inspector: { folders: ['core', 'transport'], packages: [] },
   inbox: { folders: ['core', ...COMPOSITION], packages: [] },
-  versioning: { folders: ['core', ...COMPOSITION], packages: [] },
   // The test kit: fakes built on the memory bus and the real outbox; the Playwright fixture on the kit.
   testing: { folders: ['core', 'memory', 'outbox'], packages: [] },
   playwright: { folders: ['core', 'testing'], packages: ['playwright'] },
+  versioning: { folders: ['core', ...COMPOSITION], packages: [] },
   // The root entry: the contract only.
   'index.ts': { folders: ['core'], packages: [] },
 };

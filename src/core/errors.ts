@@ -52,7 +52,14 @@ export class InvalidSubjectError extends IsofluxError {
 
 /** An option or argument has a value that cannot work (a negative buffer size, an unknown policy …). */
 export class InvalidArgumentError extends IsofluxError {
-  constructor(message: string) {
+  /**
+   * @param message What is wrong, naming the option.
+   * @param option The option or argument at fault (`requestTimeoutMs`, `signal` …), when it is one.
+   */
+  constructor(
+    message: string,
+    readonly option?: string,
+  ) {
     super('invalid_argument', message);
   }
 }

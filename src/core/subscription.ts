@@ -11,6 +11,7 @@ import type { Consumer, FetchOptions, Handler, OverflowPolicy, SubscribeOptions,
 import type { Message } from './message.js';
 import type { DeliveryTracker } from './settle.js';
 import type { ConsumeInfo, Telemetry } from './telemetry.js';
+import { tapClock, type TapEvent, type Taps } from './wiretap.js';
 import { awaitMessage, parkPublisher, type Blocked, type Pending, type Reader } from './waiting.js';
 
 const DONE: Promise<void> = Promise.resolve();
@@ -30,6 +31,24 @@ export interface SubscriptionHooks {
   telemetry?: Telemetry | undefined;
   /** The transport's name for telemetry (`messaging.system`). Default `isoflux`. */
   system?: string;
+  /** The bus's wiretap: delivered, dropped and failed events go there while `taps.active`. */
+  taps?: Taps | undefined;
+  /**
+   * Kept by a bus that tracks it (the kit's facade): true while `taps.active` or `telemetry` is set, so a
+   * handler call checks one flag. Left undefined, the subscription checks `taps` and `telemetry` itself.
+   */
+  observed?: boolean;
+}
+
+/**
+ * A transport's registration of one subscription (see `Driver.listen` in `isoflux/transport`), kept on the
+ * subscription by {@link BufferedSubscription.attach}.
+ */
+export interface SubscriptionListener {
+  /** Resolves once the transport registered interest. Omit when it is at once. */
+  readonly ready?: Promise<void>;
+  /** Releases the interest of `sink`. */
+  close(sink: BufferedSubscription<unknown>): void | Promise<void>;
 }
 
 // Flags: the subscription takes the fast path exactly when none is set.
@@ -77,6 +96,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   #flags: number;
   #delivered = 0;
   #backlog: Backlog<T> | undefined;
+  #listener: SubscriptionListener | undefined;
 
   constructor(pattern: string, handler: Handler<T> | undefined, options: SubscribeOptions | undefined, hooks: SubscriptionHooks) {
     resolveSubscribeOptions(options);
@@ -107,7 +127,17 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
 
   /** Resolves once the transport registered interest. */
   get ready(): Promise<void> {
-    return this.#hooks.ready ?? DONE;
+    return this.#listener?.ready ?? this.#hooks.ready ?? DONE;
+  }
+
+  /** Keeps the transport's registration of this subscription (its `ready`, and what `onClose` releases). */
+  attach(listener: SubscriptionListener): void {
+    this.#listener = listener;
+  }
+
+  /** What {@link attach} kept. */
+  get listener(): SubscriptionListener | undefined {
+    return this.#listener;
   }
 
   /** Resolves when the subscription has ended: with the error that ended it, or undefined. */
@@ -154,6 +184,22 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     return this.#options.overflow ?? 'block';
   }
 
+  /** Emits a tap event about `message` (callers check `taps.active` first). */
+  #tap(taps: Taps, kind: TapEvent['kind'], message: Message<T> | undefined, extra: Partial<TapEvent> = {}): void {
+    taps.emit({
+      kind,
+      system: this.#hooks.system ?? 'isoflux',
+      subject: message?.subject ?? this.pattern,
+      id: message?.id,
+      payload: kind === 'delivered' ? message?.payload : undefined,
+      headers: message?.headers,
+      pattern: this.pattern,
+      queue: this.#options.queue,
+      at: tapClock(),
+      ...extra,
+    });
+  }
+
   #info(): ConsumeInfo {
     const b = this.#more();
     return (b.info ??= { system: this.#hooks.system ?? 'isoflux', pattern: this.pattern, queue: this.#options.queue });
@@ -183,6 +229,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     if (reader !== undefined) {
       this.#delivered++;
       tracker?.done();
+      this.#taken(message);
       reader(message);
       return;
     }
@@ -212,6 +259,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   /** Reports a message that could not be turned into a payload (decode or schema failure). */
   reportError(error: unknown, message?: Message<unknown>): void {
     this.#more().failed++;
+    const taps = this.#hooks.taps;
+    if (taps !== undefined && taps.active) this.#tap(taps, 'failed', message as Message<T> | undefined, { error, reason: errorCode(error) });
     (this.#options.onError ?? reportToConsole)(error, message);
   }
 
@@ -219,6 +268,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   #drop(message: Message<T>, tracker: DeliveryTracker | undefined): void {
     this.#more().dropped++;
     this.#hooks.telemetry?.dropped(this.#info(), 'closed', this.#overflow());
+    const taps = this.#hooks.taps;
+    if (taps !== undefined && taps.active) this.#tap(taps, 'dropped', message, { reason: 'closed' });
     tracker?.add();
     tracker?.unhandled(this.#closedError());
     this.#callOnDrop(message, 'closed');
@@ -229,6 +280,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     b.dropped++;
     b.consecutiveDrops++;
     this.#hooks.telemetry?.dropped(this.#info(), reason, this.#overflow());
+    const taps = this.#hooks.taps;
+    if (taps !== undefined && taps.active) this.#tap(taps, 'dropped', message, { reason });
     tracker?.unhandled(reason === 'closed' ? this.#closedError() : new DroppedError(message.subject, this.pattern, this.#overflow()));
     this.#callOnDrop(message, reason);
   }
@@ -254,8 +307,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       let pending: PromiseLike<unknown> | undefined;
       let failed = false;
       try {
-        const telemetry = this.#hooks.telemetry;
-        const result = telemetry !== undefined && telemetry.enabled() ? this.#traced(handler, message) : handler(message);
+        const result = this.#observed() ? this.#observe(handler, message) : handler(message);
         // inside the try: a result whose `then` getter throws is a failed handler, not a stuck subscription
         if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') pending = result as PromiseLike<unknown>;
       } catch (error) {
@@ -277,8 +329,49 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     this.#idle();
   }
 
-  #traced(handler: Handler<T>, message: Message<T>): unknown {
-    return (this.#hooks.telemetry as Telemetry).process(message as Message<unknown>, this.#info(), () => handler(message));
+  /** True when telemetry records or the bus is tapped: the handler then runs through {@link #observe}. */
+  #observed(): boolean {
+    const hooks = this.#hooks;
+    const observed = hooks.observed;
+    if (observed !== undefined) return observed;
+    const taps = hooks.taps;
+    if (taps !== undefined && taps.active) return true;
+    const telemetry = hooks.telemetry;
+    return telemetry !== undefined && telemetry.enabled();
+  }
+
+  /** Runs the handler in a consumer span (when telemetry records) and reports delivered / failed with its run time to the taps. */
+  #observe(handler: Handler<T>, message: Message<T>): unknown {
+    const telemetry = this.#hooks.telemetry;
+    const run = telemetry !== undefined && telemetry.enabled() ? () => (telemetry as Telemetry).process(message as Message<unknown>, this.#info(), () => handler(message)) : () => handler(message);
+    const taps = this.#hooks.taps;
+    if (taps === undefined || !taps.active) return run();
+    const start = tapClock();
+    const done = (error?: unknown): void => {
+      const durationMs = tapClock() - start;
+      if (error === undefined) this.#tap(taps, 'delivered', message, { at: start, durationMs });
+      else this.#tap(taps, 'failed', message, { at: start, durationMs, error, reason: errorCode(error) });
+    };
+    let result: unknown;
+    try {
+      result = run();
+    } catch (error) {
+      done(error ?? new Error('handler threw'));
+      throw error;
+    }
+    if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+      (result as PromiseLike<unknown>).then(
+        () => done(),
+        (error: unknown) => done(error ?? new Error('handler rejected')),
+      );
+    } else done();
+    return result;
+  }
+
+  /** A message taken by `for await` or `fetch`. */
+  #taken(message: Message<T>): void {
+    const taps = this.#hooks.taps;
+    if (taps !== undefined && taps.active) this.#tap(taps, 'delivered', message);
   }
 
   /**
@@ -307,8 +400,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       this.#delivered++;
       result = undefined;
       try {
-        const telemetry = this.#hooks.telemetry;
-        const r = telemetry !== undefined && telemetry.enabled() ? this.#traced(handler, message) : handler(message);
+        const r = this.#observed() ? this.#observe(handler, message) : handler(message);
         if (r !== undefined && typeof (r as PromiseLike<unknown> | null)?.then === 'function') result = r as PromiseLike<unknown>;
         else tracker?.done();
       } catch (error) {
@@ -357,6 +449,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     for (let p = this.#take(); p !== undefined; p = batch.length < max ? this.#take() : undefined) {
       this.#delivered++;
       p.tracker?.done();
+      this.#taken(p.message);
       batch.push(p.message);
     }
     if (batch.length > 0 || this.#flags & CLOSED) return batch;
@@ -372,6 +465,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
         if (ready !== undefined) {
           this.#delivered++;
           ready.tracker?.done();
+          this.#taken(ready.message);
           return { value: ready.message, done: false };
         }
         const message = this.#flags & CLOSED ? undefined : await awaitMessage(this.#more().readers, {});
@@ -453,4 +547,10 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   [Symbol.asyncDispose](): Promise<void> {
     return this.unsubscribe();
   }
+}
+
+/** The `code` of an error, for tap events. */
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

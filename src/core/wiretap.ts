@@ -55,17 +55,29 @@ export function tapClock(): number {
  */
 export class Taps {
   #listeners: TapListener[] = [];
+  readonly #onChange: ((active: boolean) => void) | undefined;
   /** True while at least one listener is attached. A plain field: the hot path reads it without a call. */
   active = false;
+
+  /** `onChange` is told when {@link active} changes (a bus folds it into one flag of its hot path). */
+  constructor(onChange?: (active: boolean) => void) {
+    this.#onChange = onChange;
+  }
 
   /** Attaches a listener; returns the function that detaches it. */
   add(listener: TapListener): () => void {
     this.#listeners = [...this.#listeners, listener];
-    this.active = true;
+    this.#set(true);
     return () => {
       this.#listeners = this.#listeners.filter((l) => l !== listener);
-      this.active = this.#listeners.length > 0;
+      this.#set(this.#listeners.length > 0);
     };
+  }
+
+  #set(active: boolean): void {
+    if (this.active === active) return;
+    this.active = active;
+    this.#onChange?.(active);
   }
 
   /** Hands an event to every listener. */

@@ -1,0 +1,279 @@
+/**
+ * The facade: one bus implementation in front of every driver. It owns the contract's front door, so each
+ * transport gets the same overloads, checks, lifetimes, timeouts, telemetry and wiretap.
+ * @module
+ */
+import { AbortedError, ClosedError, NoRespondersError } from '../core/errors.js';
+import { nextId } from '../core/id.js';
+import type { Consumer, Handler, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from '../core/interfaces.js';
+import type { Message } from '../core/message.js';
+import { PendingRequests } from '../core/pending-requests.js';
+import { answering, unwrapReply } from '../core/reply.js';
+import { subscribeArguments } from '../core/subscribe-args.js';
+import { BufferedSubscription, type SubscriptionHooks } from '../core/subscription.js';
+import type { Telemetry } from '../core/telemetry.js';
+import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
+import { TAP, Taps } from '../core/wiretap.js';
+import type { Driver, RequestDriver, SendOptions, Sink } from './driver.js';
+import { checkBusOptions, checkSignal, checkTimeoutMs, type BusOptions } from './options.js';
+import { SubjectCheck } from './subject-check.js';
+import { sendObserved } from './observe.js';
+
+/** Counters every facade-built bus has; a driver's own counters (`Driver.stats`) are merged in. */
+export interface BusStats {
+  /** Messages handed to the transport (publishes, requests and replies). */
+  readonly published: number;
+  /** Live subscriptions, draining ones included. */
+  readonly subscriptions: number;
+}
+
+/**
+ * A bus built by {@link createBus}: publish / subscribe, close, stats, the wiretap. `P` is the transport's
+ * publish options, `S` its stats.
+ */
+export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats> implements AsyncDisposable {
+  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
+  declare readonly '~topics'?: M;
+  /** The wiretap (see `tap` in `isoflux`). */
+  readonly [TAP]: Taps = new Taps(() => this.#update());
+  protected readonly driver: Driver<P>;
+  readonly #label: string;
+  readonly #check: SubjectCheck;
+  /** The check `publish` applies: none when the driver checks on its route-cache misses ({@link Driver.subjectCheck}). */
+  readonly #publishCheck: SubjectCheck | undefined;
+  readonly #telemetry: Telemetry | undefined;
+  readonly #onError: SubscribeOptions['onError'];
+  readonly #subscriptions = new Set<Sink>();
+  /** One hooks object for every subscription of this bus: an idle subscription costs no closure. */
+  readonly #hooks: SubscriptionHooks;
+  #published = 0;
+  #closed = false;
+  /**
+   * Open, untapped, without telemetry, and the driver checks publish subjects itself: `publish` then goes
+   * straight to `driver.send` (one flag decides it). Kept by {@link #update}.
+   */
+  #direct = false;
+  #detachSignal: (() => void) | undefined;
+  /** The default request timeout ({@link BusOptions.requestTimeoutMs}). */
+  protected readonly requestTimeoutMs: number;
+  /** Subscriptions the facade made for itself (the request inbox): not counted in `stats`. */
+  protected internalSubscriptions = 0;
+
+  constructor(driver: Driver<P>, options: BusOptions = {}) {
+    const { requestTimeoutMs } = checkBusOptions(options);
+    this.driver = driver;
+    this.requestTimeoutMs = requestTimeoutMs;
+    this.#label = `${driver.name} bus`;
+    this.#check = driver.subjectCheck ?? new SubjectCheck(driver.subjectRules);
+    this.#publishCheck = driver.subjectCheck === undefined ? this.#check : undefined;
+    this.#telemetry = options.telemetry;
+    this.#onError = options.onError;
+    this.#hooks = { onClose: (sink) => this.#release(sink), telemetry: options.telemetry, system: driver.name, taps: this[TAP], observed: options.telemetry !== undefined };
+    const signal = options.signal;
+    // an already-aborted signal: closed from the start (nothing is open yet, so nothing to end)
+    if (signal?.aborted) this.#closed = true;
+    else if (signal !== undefined) {
+      const onAbort = (): void => void this.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      // a long-lived signal must not keep closed buses alive
+      this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
+    }
+    this.#update();
+  }
+
+  /** Recomputes the hot-path flags after a change (close, a tap attached or detached). */
+  #update(): void {
+    const observed = this[TAP].active || this.#telemetry !== undefined;
+    this.#hooks.observed = observed;
+    this.#direct = !this.#closed && !observed && this.#publishCheck === undefined;
+  }
+
+  /** Counters: the facade's plus the driver's. */
+  get stats(): S {
+    const own: BusStats = { published: this.#published, subscriptions: this.#subscriptions.size - this.internalSubscriptions };
+    return (this.driver.stats === undefined ? own : { ...own, ...this.driver.stats() }) as S;
+  }
+
+  /** True once `close()` was called. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Publishes `payload` to the literal `subject`; what "resolved" guarantees is the transport's. */
+  publish<Sub extends PublishSubject<M>>(subject: Sub, payload: PayloadOf<M, Sub>, options?: P): Promise<void> {
+    if (this.#direct) {
+      this.#published++;
+      return this.driver.send(subject, payload, options);
+    }
+    return this.#publish(subject, payload, options);
+  }
+
+  #publish(subject: string, payload: unknown, options: P | undefined): Promise<void> {
+    if (this.#closed) return Promise.reject(this.closedError());
+    const check = this.#publishCheck;
+    if (check !== undefined && subject !== check.last) {
+      try {
+        check.literal(subject);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    this.#published++;
+    if (this[TAP].active || this.#telemetry !== undefined) return sendObserved(this.driver, this[TAP], this.#telemetry, subject, payload, options as SendOptions<P> | undefined);
+    return this.driver.send(subject, payload, options);
+  }
+
+  /** Sends for the facade itself (requests, replies): checked and observed like a publish. */
+  protected send(subject: string, payload: unknown, options: SendOptions<P> | undefined, traced: boolean): Promise<void> {
+    if (this.#closed) return Promise.reject(this.closedError());
+    if (subject !== this.#check.last) this.#check.literal(subject);
+    this.#published++;
+    if (!this[TAP].active && (!traced || this.#telemetry === undefined)) return this.driver.send(subject, payload, options);
+    return sendObserved(this.driver, this[TAP], traced ? this.#telemetry : undefined, subject, payload, options);
+  }
+
+  /** Checks a literal subject the facade was given (throws `invalid_subject`). */
+  protected checkSubject(subject: string): void {
+    if (subject !== this.#check.last) this.#check.literal(subject);
+  }
+
+  subscribe<Pat extends string>(pattern: SubscribePattern<M, Pat>, handler: Handler<PatternPayload<M, Pat>>, options?: SubscribeOptions): Subscription<PatternPayload<M, Pat>>;
+  subscribe<Pat extends string>(pattern: SubscribePattern<M, Pat>, options?: SubscribeOptions): Subscription<PatternPayload<M, Pat>> & Consumer<PatternPayload<M, Pat>>;
+  subscribe<Pat extends string>(
+    pattern: SubscribePattern<M, Pat>,
+    handlerOrOptions?: Handler<PatternPayload<M, Pat>> | SubscribeOptions,
+    maybeOptions?: SubscribeOptions,
+  ): BufferedSubscription<PatternPayload<M, Pat>> {
+    if (this.#closed) throw this.closedError();
+    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError, this.driver.subjectRules);
+    checkSignal('signal', options?.signal);
+    return this.listen(pattern, handler, options, this.#hooks) as BufferedSubscription<PatternPayload<M, Pat>>;
+  }
+
+  /** Makes a subscription, registers it with the driver and tracks it until it ends. */
+  protected listen(pattern: string, handler: Handler<never> | undefined, options: SubscribeOptions | undefined, hooks: SubscriptionHooks): Sink {
+    const sink = new BufferedSubscription<unknown>(pattern, handler as Handler<unknown> | undefined, options, hooks);
+    let listener;
+    try {
+      listener = this.driver.listen(pattern, options?.queue, sink);
+    } catch (error) {
+      // undoes the signal binding; nothing was registered, so onClose has nothing to release
+      void sink.unsubscribe();
+      throw error;
+    }
+    sink.attach(listener);
+    this.#subscriptions.add(sink);
+    const ready = listener.ready;
+    if (ready !== undefined) {
+      ready.catch((error: unknown) => {
+        sink.reportError(error);
+        void sink.unsubscribe();
+      });
+    }
+    return sink.start();
+  }
+
+  /** A subscription stops receiving (unsubscribe, drain, abort): the driver releases it; it is forgotten once it ended. */
+  #release(sink: Sink): void | Promise<void> {
+    const listener = sink.listener;
+    if (listener === undefined || !this.#subscriptions.has(sink)) return;
+    void sink.closed.then(() => this.#subscriptions.delete(sink));
+    return listener.close(sink);
+  }
+
+  /** The error of a call on a closed bus. */
+  protected closedError(): ClosedError {
+    return new ClosedError(this.#label);
+  }
+
+  /**
+   * Ends the bus: pending requests reject with `closed`, the driver flushes accepted sends, every subscription
+   * ends (iterators finish, waiting publishers reject with `closed`), then the driver closes. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#update();
+    this.#detachSignal?.();
+    this.beforeClose();
+    await this.driver.flush?.();
+    await Promise.all([...this.#subscriptions].map((s) => s.unsubscribe()));
+    await this.driver.close?.();
+  }
+
+  /** Hook for subclasses: runs first in `close()`. */
+  protected beforeClose(): void {}
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** A facade-built bus that also answers requests (its driver has `request` or `interest`). */
+export class RequestBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats> extends TransportBus<M, P, S> {
+  readonly #requests = new PendingRequests(nextId());
+  /** The subscription on this bus's inbox (`_INBOX.<id>.*`), made by the first inbox-routed request. */
+  #inbox: Sink | undefined;
+
+  /**
+   * Sends a request and waits for one reply: `timeoutMs` per call, else the bus's `requestTimeoutMs`.
+   * Rejects with `no_responders`, `timeout`, `remote_error`, `aborted`, `closed`, `invalid_subject`,
+   * `invalid_argument` (naming the option).
+   */
+  async request<R = unknown, Sub extends PublishSubject<M> = PublishSubject<M>>(subject: Sub, payload: PayloadOf<M, Sub>, options: RequestOptions & Omit<P, keyof RequestOptions> = {} as never): Promise<Message<R>> {
+    if (this.isClosed) throw this.closedError();
+    this.checkSubject(subject);
+    const timeoutMs = checkTimeoutMs('timeoutMs', options.timeoutMs) ?? this.requestTimeoutMs;
+    const signal = checkSignal('signal', options.signal);
+    const what = `request on ${JSON.stringify(subject)}`;
+    const driver = this.driver;
+    if (driver.request !== undefined) {
+      if (signal?.aborted) throw new AbortedError(what, signal.reason);
+      const reply = driver.request(subject, payload, { timeoutMs, headers: options.headers, id: options.id, signal });
+      return unwrapReply((await reply) as Message<R>, subject);
+    }
+    if (driver.interest !== undefined && !(await driver.interest(subject))) throw new NoRespondersError(subject);
+    if (signal?.aborted) throw new AbortedError(what, signal.reason);
+    if (this.#inbox === undefined) {
+      this.#inbox = this.listen(`${this.#requests.prefix}*`, (message: Message<unknown>) => void this.#requests.resolve(message.subject, message), undefined, INBOX_HOOKS);
+      this.internalSubscriptions++;
+    }
+    const open = this.#requests.open(subject, timeoutMs, signal);
+    try {
+      // `over` withdraws a send still parked on backpressure once the request ended (timeout, abort, close)
+      await this.send(subject, payload, { ...options, signal: open.over, replyTo: open.replyTo } as SendOptions<P>, true);
+    } catch (error) {
+      open.fail(error as Error);
+    }
+    return unwrapReply((await open.reply) as Message<R>, subject);
+  }
+
+  /** Answers requests on `pattern`: the handler's result is the reply; a thrown error reaches the requester as `remote_error`. */
+  respond<Pat extends string, R = unknown>(
+    pattern: SubscribePattern<M, Pat>,
+    handler: (message: Message<PatternPayload<M, Pat>>) => R | Promise<R>,
+    options?: SubscribeOptions,
+  ): Subscription<PatternPayload<M, Pat>> {
+    return this.subscribe(pattern, answering(handler, (replyTo, result, headers) => this.send(replyTo, result, { headers } as SendOptions<P>, false)), options);
+  }
+
+  protected override beforeClose(): void {
+    this.#requests.failAll(this.closedError());
+  }
+}
+
+/** The inbox subscription is the facade's own: not traced, not tapped, not counted. */
+const INBOX_HOOKS: SubscriptionHooks = { onClose: (sink) => sink.listener?.close(sink), system: 'inbox' };
+
+/**
+ * Builds a bus on `driver`. With `request` or `interest` on the driver the bus has `request` / `respond`.
+ *
+ * ```ts
+ * const bus = createBus<Topics>({ name: 'mine', send, listen });
+ * ```
+ */
+export function createBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats>(driver: RequestDriver<P>, options?: BusOptions): RequestBus<M, P, S>;
+export function createBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats>(driver: Driver<P>, options?: BusOptions): TransportBus<M, P, S>;
+export function createBus<M extends TopicMap, P extends PublishOptions, S extends BusStats>(driver: Driver<P>, options?: BusOptions): TransportBus<M, P, S> {
+  return driver.request !== undefined || driver.interest !== undefined ? new RequestBus<M, P, S>(driver, options) : new TransportBus<M, P, S>(driver, options);
+}
