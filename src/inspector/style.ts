@@ -7,14 +7,15 @@
 export const INSPECTOR_CSS = `
 :host { all: initial; display: block; font: 12px/1.4 system-ui, sans-serif; color: #1f2933; }
 .if-root { border: 1px solid #cbd2d9; border-radius: 8px; background: #fff; padding: 10px 12px; max-width: 800px; }
-.if-head { display: flex; gap: 12px; align-items: baseline; margin: 0 0 6px; }
+.if-head { display: flex; flex-wrap: wrap; gap: 4px 12px; align-items: baseline; margin: 0 0 6px; }
 .if-head h2 { font-size: 14px; margin: 0; }
 .if-kinds { color: #52606d; }
 .if-untapped { color: #b54708; }
-.if-section { margin: 8px 0 4px; }
+.if-section { margin: 8px 0 4px; overflow-x: auto; }
 .if-section h3 { font-size: 12px; margin: 0 0 2px; color: #323f4b; }
 .if-note { margin: 0 0 2px; color: #616e7c; }
-svg { display: block; max-width: 100%; height: auto; overflow: visible; }
+/* full size, scrolled sideways in a narrow page: shrunk, the labels would be unreadable */
+svg { display: block; overflow: visible; }
 text { font: 11px system-ui, sans-serif; fill: #323f4b; }
 .if-muted { fill: #7b8794; }
 .if-figure { fill: #1f2933; font-variant-numeric: tabular-nums; }
