@@ -5,7 +5,7 @@
  * process group), against real Chromium (a profile on disk, real IndexedDB) and a real nats-server. The
  * checker reads the real stream at the end: every id whose publish resolved is there exactly once, no id
  * appears twice, none that was never enqueued appears, and each subject keeps enqueue order.
- * Re-run a failing history with ISOFLUX_KILL_SEED=<the printed seed>.
+ * Re-run a failing history with ISOFLUX_KILL_SEED=<the printed seed>; a longer one with ISOFLUX_KILL_ITERATIONS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +23,8 @@ declare global {
   }
 }
 
-const ITERATIONS = 50;
+/** 50 by default (about 50 s alone, 2 min on a busy 2-core machine); ISOFLUX_KILL_ITERATIONS=500 for a soak. */
+const ITERATIONS = Number(process.env.ISOFLUX_KILL_ITERATIONS ?? 50);
 const SUBJECTS = ['a', 'b', 'c'];
 
 /** mulberry32: a small seeded PRNG, so a failing history can be replayed. */
@@ -75,7 +76,7 @@ async function sigkill(own: OwnBrowser): Promise<void> {
 useOutboxWorld();
 
 test(`kill anywhere: ${ITERATIONS} random kills of the tab or the browser, 0 lost, 0 duplicated`, async () => {
-  test.setTimeout(180_000);
+  test.setTimeout(Math.max(240_000, ITERATIONS * 4_000));
   const seed = Number(process.env.ISOFLUX_KILL_SEED ?? Date.now() % 2 ** 31);
   console.log(`outbox kill-anywhere seed: ${seed} (ISOFLUX_KILL_SEED=${seed} replays it)`);
   const random = prng(seed);
