@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBroadcastBus, WIRE_VERSION, type BroadcastBus, type BroadcastBusOptions, type MalformedFrameError, type WireVersionError } from '../../src/broadcast/index.js';
-import { Inbox, sleep } from './conformance/wait.js';
+import { Inbox } from './conformance/wait.js';
 import { until } from './waits.js';
 
 const hasBroadcastChannel = typeof BroadcastChannel === 'function';
@@ -103,10 +103,21 @@ if (!hasBroadcastChannel) {
       const b = bus({ namespace: `${namespace}-app2` });
       const inbox = new Inbox();
       await b.subscribe('x', inbox.push).ready;
+      const named = (ns: string): BroadcastChannel => {
+        const c = new BroadcastChannel(`isoflux/broadcast/${ns}`);
+        channels.push(c);
+        return c;
+      };
+      const seenOnApp1: Array<{ from?: string; items?: unknown[][] }> = [];
+      named(`${namespace}-app1`).onmessage = (e: MessageEvent) => seenOnApp1.push(e.data as { from?: string; items?: unknown[][] });
       await a.publish('x', 1);
-      // fixed sleep: a negative across two channels; no frame on app2 is ordered after one on app1
-      await sleep(100);
-      expect(inbox.messages).toHaveLength(0);
+      // Barrier, from the event-loop order of message tasks in one agent: once a's frame reached a listener on
+      // app1, any copy of it to app2 (and b's hello to a) was queued before; a frame posted on app2 now
+      // reaches b after such a copy would have.
+      await until(() => seenOnApp1.some((f) => f.from === a.id && f.items?.some((item) => item[1] === 'x')), { what: "a's frame on app1" });
+      named(`${namespace}-app2`).postMessage({ p: 'isoflux/broadcast', v: WIRE_VERSION, from: 'marker-tab', s: 0, items: [[0, 'x', 'marker', 'm1']] });
+      await inbox.waitFor(1);
+      expect(inbox.payloads).toEqual(['marker']);
       expect(a.peers).toEqual([]);
       await expect(a.request('x', 1)).rejects.toMatchObject({ code: 'no_responders' });
     });
