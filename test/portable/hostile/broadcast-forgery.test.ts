@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RANDOM_TOKEN_LENGTH } from '../../../src/core/random-token.js';
 import { createBroadcastBus, WIRE_VERSION, type BroadcastBus, type BroadcastBusOptions } from '../../../src/broadcast/index.js';
 import { hugeSparse } from './arbitraries.js';
+import { gate, until } from '../waits.js';
 
 const hasBroadcastChannel = typeof BroadcastChannel === 'function';
 let run = 0;
@@ -33,8 +34,10 @@ if (hasBroadcastChannel) {
   describe('broadcast bus against forged frames', () => {
     const open: BroadcastBus[] = [];
     const channels: BroadcastChannel[] = [];
+    const cleanupGates: Array<() => void> = [];
     let namespace = '';
     afterEach(async () => {
+      for (const release of cleanupGates.splice(0)) release();
       await Promise.all(open.splice(0).map((b) => b.close()));
       for (const c of channels.splice(0)) c.close();
     });
@@ -44,19 +47,21 @@ if (hasBroadcastChannel) {
       return b;
     };
     /** A requester and a responder tab that know each other, and a rogue script's raw channel. */
-    const setup = async (): Promise<{ a: BroadcastBus; b: BroadcastBus; rogue: BroadcastChannel }> => {
+    const setup = async (): Promise<{ a: BroadcastBus; b: BroadcastBus; rogue: BroadcastChannel; answerSlow: () => void }> => {
       namespace = `forge-${Date.now().toString(36)}-${run++}`;
       const a = bus();
       const b = bus();
       await Promise.all([a.waitForPeers(1), b.waitForPeers(1)]);
       await b.respond('svc.echo', (m) => m.payload).ready;
+      const slow = gate(); // svc.slow answers when the test says so
+      cleanupGates.push(slow.open);
       await b.respond('svc.slow', async (m) => {
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await slow.promise;
         return m.payload;
       }).ready;
       const rogue = new BroadcastChannel(`isoflux/broadcast/${namespace}`);
       channels.push(rogue);
-      return { a, b, rogue };
+      return { a, b, rogue, answerSlow: slow.open };
     };
     const frame = (from: string, items: unknown[]): unknown => ({ p: 'isoflux/broadcast', v: WIRE_VERSION, from, s: 1_000_000, items });
     const echo = (a: BroadcastBus) => (): Promise<unknown> => a.request('svc.echo', 'ping', { timeoutMs: 500 }).then((m) => m.payload, (e: { code?: string }) => e.code);
@@ -81,7 +86,7 @@ if (hasBroadcastChannel) {
     }
 
     it('drops and counts a reply from a peer the request did not go to; the real reply wins', async () => {
-      const { a, rogue } = await setup();
+      const { a, rogue, answerSlow } = await setup();
       rogue.onmessage = (event: MessageEvent<{ items?: unknown[][] }>) => {
         for (const item of event.data.items ?? []) {
           const replyTo = item[0] === 0 ? item[5] : undefined;
@@ -91,7 +96,11 @@ if (hasBroadcastChannel) {
           rogue.postMessage(frame(a.id.replace(/.$/, 'z'), [[0, replyTo, 'forged']]));
         }
       };
-      const reply = await a.request('svc.slow', 'real', { timeoutMs: 2000 });
+      const pending = a.request('svc.slow', 'real', { timeoutMs: 2000 });
+      // the real responder answers only once both forgeries were judged: they surely came first
+      await until(() => a.stats.forged >= 2 && a.stats.malformed >= 2, { what: 'both forged replies seen' });
+      answerSlow();
+      const reply = await pending;
       expect(reply.payload).toBe('real');
       expect(a.stats.forged).toBeGreaterThanOrEqual(2);
       expect(a.stats.malformed).toBeGreaterThanOrEqual(2);
