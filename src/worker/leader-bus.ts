@@ -113,6 +113,11 @@ export class LeaderBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     return this.#election.role;
   }
 
+  /** The host id of the leader this tab is linked to now (its own when it leads). */
+  get leaderId(): string | undefined {
+    return this.#election.leader;
+  }
+
   /** Calls `listener` with the role now and on every change; returns the function that stops it. */
   watchRole(listener: (role: LeaderRole) => void): () => void {
     this.#roleListeners.add(listener);

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBus, type MemoryBus } from '../../src/memory/index.js';
+import { createOutbox, memoryStore } from '../../src/outbox/index.js';
 import { connectLeaderBus, connectShared, LeaderBus, LeaderGoneError, WorkerBus, type LeaderBusOptions } from '../../src/worker/index.js';
 import { Inbox } from '../portable/conformance/wait.js';
 import { until } from '../portable/waits.js';
@@ -128,6 +129,23 @@ describe('leader tab bus', () => {
     await b.publish('x', 'still works');
     await inbox.waitFor(1);
     expect(b.stats.forged).toBe(0);
+  });
+
+  it('relays an outbox through a follower: every entry reaches the server across a handover', async () => {
+    const { buses, server } = await tabs(2);
+    const [a, b] = buses as [LeaderBus, LeaderBus];
+    const stored = new Set<string>();
+    server.subscribe('orders.*', (m) => void stored.add(m.id));
+    const outbox = createOutbox({ store: memoryStore(), target: b, lockName: `outbox-${++names}`, relay: { concurrency: 4 } });
+    cleanup.push(() => outbox.close());
+    const ids = Array.from({ length: 60 }, (_, i) => `order-${i}`);
+    for (const [i, id] of ids.entries()) {
+      await outbox.publish('orders.created', { i }, { id });
+      if (i === 30) void a.close(); // the leader leaves while the relay is busy
+    }
+    await outbox.drained();
+    expect([...stored].sort()).toEqual([...ids].sort());
+    expect(b.role).toBe('leader');
   });
 
   it('connectShared picks the SharedWorker where it exists and the leader tab when it is hidden', async () => {
