@@ -101,10 +101,14 @@ describe('broadcast bus against a rogue page (a real second page of the context)
   });
 
   it('forged replies from the rogue page (its own id or a made-up one) are dropped and counted; the real reply arrives', async () => {
-    const { bus, rogue } = await setup();
+    const { bus, tab, rogue } = await setup();
     await command(rogue, { impersonate: ['rogue-page', 'made-up-responder'] });
     const forgedBefore = bus.stats.forged;
-    const reply = await bus.request('svc.slow', 'real', { timeoutMs: 2000 });
+    const pending = bus.request('svc.slow', 'real', { timeoutMs: 2000 });
+    // the real tab answers only once both forgeries were counted: they surely came first
+    await until(() => bus.stats.forged - forgedBefore >= 2, 2000);
+    tab.postMessage({ answerSlow: true }, '*');
+    const reply = await pending;
     expect(reply.payload).toBe('real');
     expect(bus.stats.forged - forgedBefore).toBeGreaterThanOrEqual(2);
   });
