@@ -14,7 +14,7 @@ import type { SubjectLimits } from '../core/subject.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
 import { RouteTable, routeTarget, type Route } from '../core/route-table.js';
-import { RequestBus } from '../transport/bus.js';
+import { RequestBus } from '../transport/request-bus.js';
 import { SubjectCheck } from '../transport/subject-check.js';
 import type { Driver, Listener, SendOptions, Sink } from '../transport/driver.js';
 import { clonePayload, freezePayload, type PayloadProtection } from './payload.js';

@@ -3,19 +3,15 @@
  * transport gets the same overloads, checks, lifetimes, timeouts, telemetry and wiretap.
  * @module
  */
-import { AbortedError, ClosedError, NoRespondersError } from '../core/errors.js';
-import { nextId } from '../core/id.js';
-import type { Consumer, Handler, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from '../core/interfaces.js';
-import type { Message } from '../core/message.js';
-import { PendingRequests } from '../core/pending-requests.js';
-import { answering, unwrapReply } from '../core/reply.js';
+import { ClosedError } from '../core/errors.js';
+import type { Consumer, Handler, PublishOptions, SubscribeOptions, Subscription } from '../core/interfaces.js';
 import { subscribeArguments } from '../core/subscribe-args.js';
 import { BufferedSubscription, type SubscriptionHooks } from '../core/subscription.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { TAP, Taps } from '../core/wiretap.js';
-import type { Driver, RequestDriver, SendOptions, Sink } from './driver.js';
-import { checkBusOptions, checkSignal, checkTimeoutMs, type BusOptions } from './options.js';
+import type { Driver, SendOptions, Sink } from './driver.js';
+import { checkBusOptions, checkSignal, type BusOptions } from './options.js';
 import { SubjectCheck } from './subject-check.js';
 import { sendObserved } from './observe.js';
 
@@ -28,15 +24,15 @@ export interface BusStats {
 }
 
 /**
- * A bus built by {@link createBus}: publish / subscribe, close, stats, the wiretap. `P` is the transport's
+ * A bus built by `createBus`: publish / subscribe, close, stats, the wiretap. `P` is the transport's
  * publish options, `S` its stats.
  */
-export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats> implements AsyncDisposable {
+export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats, O extends SubscribeOptions = SubscribeOptions> implements AsyncDisposable {
   /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
   declare readonly '~topics'?: M;
   /** The wiretap (see `tap` in `isoflux`). */
   readonly [TAP]: Taps = new Taps(() => this.#update());
-  protected readonly driver: Driver<P>;
+  protected readonly driver: Driver<P, O>;
   readonly #label: string;
   readonly #check: SubjectCheck;
   /** The check `publish` applies: none when the driver checks on its route-cache misses ({@link Driver.subjectCheck}). */
@@ -50,16 +46,18 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
   #closed = false;
   /**
    * Open, untapped, without telemetry, and the driver checks publish subjects itself: `publish` then goes
-   * straight to `driver.send` (one flag decides it). Kept by {@link #update}.
+   * straight to `driver.send` (one flag decides it). Kept by `#update`.
    */
   #direct = false;
   #detachSignal: (() => void) | undefined;
   /** The default request timeout ({@link BusOptions.requestTimeoutMs}). */
   protected readonly requestTimeoutMs: number;
+  /** The bus's telemetry, for subclasses (see {@link BusOptions.telemetry}). */
+  protected readonly telemetry: Telemetry | undefined;
   /** Subscriptions the facade made for itself (the request inbox): not counted in `stats`. */
   protected internalSubscriptions = 0;
 
-  constructor(driver: Driver<P>, options: BusOptions = {}) {
+  constructor(driver: Driver<P, O>, options: BusOptions = {}) {
     const { requestTimeoutMs } = checkBusOptions(options);
     this.driver = driver;
     this.requestTimeoutMs = requestTimeoutMs;
@@ -67,6 +65,7 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
     this.#check = driver.subjectCheck ?? new SubjectCheck(driver.subjectRules);
     this.#publishCheck = driver.subjectCheck === undefined ? this.#check : undefined;
     this.#telemetry = options.telemetry;
+    this.telemetry = options.telemetry;
     this.#onError = options.onError;
     this.#hooks = { onClose: (sink) => this.#release(sink), telemetry: options.telemetry, system: driver.name, taps: this[TAP], observed: options.telemetry !== undefined };
     const signal = options.signal;
@@ -79,6 +78,7 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
       this.#detachSignal = () => signal.removeEventListener('abort', onAbort);
     }
     this.#update();
+    driver.attach?.({ taps: this[TAP], telemetry: options.telemetry, onError: options.onError });
   }
 
   /** Recomputes the hot-path flags after a change (close, a tap attached or detached). */
@@ -137,12 +137,12 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
     if (subject !== this.#check.last) this.#check.literal(subject);
   }
 
-  subscribe<Pat extends string>(pattern: SubscribePattern<M, Pat>, handler: Handler<PatternPayload<M, Pat>>, options?: SubscribeOptions): Subscription<PatternPayload<M, Pat>>;
-  subscribe<Pat extends string>(pattern: SubscribePattern<M, Pat>, options?: SubscribeOptions): Subscription<PatternPayload<M, Pat>> & Consumer<PatternPayload<M, Pat>>;
+  subscribe<Pat extends string>(pattern: SubscribePattern<M, Pat>, handler: Handler<PatternPayload<M, Pat>>, options?: O): Subscription<PatternPayload<M, Pat>>;
+  subscribe<Pat extends string>(pattern: SubscribePattern<M, Pat>, options?: O): Subscription<PatternPayload<M, Pat>> & Consumer<PatternPayload<M, Pat>>;
   subscribe<Pat extends string>(
     pattern: SubscribePattern<M, Pat>,
-    handlerOrOptions?: Handler<PatternPayload<M, Pat>> | SubscribeOptions,
-    maybeOptions?: SubscribeOptions,
+    handlerOrOptions?: Handler<PatternPayload<M, Pat>> | O,
+    maybeOptions?: O,
   ): BufferedSubscription<PatternPayload<M, Pat>> {
     if (this.#closed) throw this.closedError();
     const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError, this.driver.subjectRules);
@@ -151,11 +151,11 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
   }
 
   /** Makes a subscription, registers it with the driver and tracks it until it ends. */
-  protected listen(pattern: string, handler: Handler<never> | undefined, options: SubscribeOptions | undefined, hooks: SubscriptionHooks): Sink {
+  protected listen(pattern: string, handler: Handler<never> | undefined, options: O | undefined, hooks: SubscriptionHooks): Sink {
     const sink = new BufferedSubscription<unknown>(pattern, handler as Handler<unknown> | undefined, options, hooks);
     let listener;
     try {
-      listener = this.driver.listen(pattern, options?.queue, sink);
+      listener = this.driver.listen(pattern, options?.queue, sink, options);
     } catch (error) {
       // undoes the signal binding; nothing was registered, so onClose has nothing to release
       void sink.unsubscribe();
@@ -207,73 +207,4 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** A facade-built bus that also answers requests (its driver has `request` or `interest`). */
-export class RequestBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats> extends TransportBus<M, P, S> {
-  readonly #requests = new PendingRequests(nextId());
-  /** The subscription on this bus's inbox (`_INBOX.<id>.*`), made by the first inbox-routed request. */
-  #inbox: Sink | undefined;
-
-  /**
-   * Sends a request and waits for one reply: `timeoutMs` per call, else the bus's `requestTimeoutMs`.
-   * Rejects with `no_responders`, `timeout`, `remote_error`, `aborted`, `closed`, `invalid_subject`,
-   * `invalid_argument` (naming the option).
-   */
-  async request<R = unknown, Sub extends PublishSubject<M> = PublishSubject<M>>(subject: Sub, payload: PayloadOf<M, Sub>, options: RequestOptions & Omit<P, keyof RequestOptions> = {} as never): Promise<Message<R>> {
-    if (this.isClosed) throw this.closedError();
-    this.checkSubject(subject);
-    const timeoutMs = checkTimeoutMs('timeoutMs', options.timeoutMs) ?? this.requestTimeoutMs;
-    const signal = checkSignal('signal', options.signal);
-    const what = `request on ${JSON.stringify(subject)}`;
-    const driver = this.driver;
-    if (driver.request !== undefined) {
-      if (signal?.aborted) throw new AbortedError(what, signal.reason);
-      const reply = driver.request(subject, payload, { timeoutMs, headers: options.headers, id: options.id, signal });
-      return unwrapReply((await reply) as Message<R>, subject);
-    }
-    if (driver.interest !== undefined && !(await driver.interest(subject))) throw new NoRespondersError(subject);
-    if (signal?.aborted) throw new AbortedError(what, signal.reason);
-    if (this.#inbox === undefined) {
-      this.#inbox = this.listen(`${this.#requests.prefix}*`, (message: Message<unknown>) => void this.#requests.resolve(message.subject, message), undefined, INBOX_HOOKS);
-      this.internalSubscriptions++;
-    }
-    const open = this.#requests.open(subject, timeoutMs, signal);
-    try {
-      // `over` withdraws a send still parked on backpressure once the request ended (timeout, abort, close)
-      await this.send(subject, payload, { ...options, signal: open.over, replyTo: open.replyTo } as SendOptions<P>, true);
-    } catch (error) {
-      open.fail(error as Error);
-    }
-    return unwrapReply((await open.reply) as Message<R>, subject);
-  }
-
-  /** Answers requests on `pattern`: the handler's result is the reply; a thrown error reaches the requester as `remote_error`. */
-  respond<Pat extends string, R = unknown>(
-    pattern: SubscribePattern<M, Pat>,
-    handler: (message: Message<PatternPayload<M, Pat>>) => R | Promise<R>,
-    options?: SubscribeOptions,
-  ): Subscription<PatternPayload<M, Pat>> {
-    return this.subscribe(pattern, answering(handler, (replyTo, result, headers) => this.send(replyTo, result, { headers } as SendOptions<P>, false)), options);
-  }
-
-  protected override beforeClose(): void {
-    this.#requests.failAll(this.closedError());
-  }
-}
-
-/** The inbox subscription is the facade's own: not traced, not tapped, not counted. */
-const INBOX_HOOKS: SubscriptionHooks = { onClose: (sink) => sink.listener?.close(sink), system: 'inbox' };
-
-/**
- * Builds a bus on `driver`. With `request` or `interest` on the driver the bus has `request` / `respond`.
- *
- * ```ts
- * const bus = createBus<Topics>({ name: 'mine', send, listen });
- * ```
- */
-export function createBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats>(driver: RequestDriver<P>, options?: BusOptions): RequestBus<M, P, S>;
-export function createBus<M extends TopicMap = AnyTopics, P extends PublishOptions = PublishOptions, S extends BusStats = BusStats>(driver: Driver<P>, options?: BusOptions): TransportBus<M, P, S>;
-export function createBus<M extends TopicMap, P extends PublishOptions, S extends BusStats>(driver: Driver<P>, options?: BusOptions): TransportBus<M, P, S> {
-  return driver.request !== undefined || driver.interest !== undefined ? new RequestBus<M, P, S>(driver, options) : new TransportBus<M, P, S>(driver, options);
 }

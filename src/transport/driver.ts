@@ -1,10 +1,12 @@
 /**
  * The driver: what a transport writes. Everything else — the `subscribe` overloads, subject and option
  * checks, `signal`, telemetry, wiretap, request timeouts, `respond`, stats and close — is the facade's
- * ({@link createBus}), written once for every transport.
+ * (`createBus`), written once for every transport.
  * @module
  */
-import type { PublishOptions } from '../core/interfaces.js';
+import type { PublishOptions, SubscribeOptions } from '../core/interfaces.js';
+import type { Telemetry } from '../core/telemetry.js';
+import type { Taps } from '../core/wiretap.js';
 import type { Headers, Message } from '../core/message.js';
 import type { AssertSubjectOptions } from '../core/subject.js';
 import type { BufferedSubscription, SubscriptionListener } from '../core/subscription.js';
@@ -42,7 +44,8 @@ export interface DriverRequestOptions {
 }
 
 /**
- * A transport's wire code. Only `name`, `send` and `listen` are required.
+ * A transport's wire code. Only `name`, `send` and `listen` are required. `P`: the transport's publish
+ * options; `O`: its subscribe options.
  *
  * Subjects reaching the driver are checked (`invalid_subject` is thrown by the facade, with
  * {@link Driver.subjectRules}); options are checked; the bus is open. A driver never sees a closed bus's call.
@@ -51,22 +54,38 @@ export interface DriverRequestOptions {
  * ordinary messages (the facade then listens on a private inbox `_INBOX.<id>.*` and routes replies there).
  * With neither, the bus has no `request` / `respond` (the conformance suite expects them absent).
  */
-export interface Driver<P extends PublishOptions = PublishOptions> {
+/** What the facade hands a driver once, through {@link Driver.attach}. */
+export interface DriverContext {
+  /** The bus's wiretap: emit settle events with `tapSettle` / `tappedAcker` (check `taps.active` first). */
+  readonly taps: Taps;
+  /** The bus's telemetry, for what only the driver sees (settles, dead letters, lag of its own queues). */
+  readonly telemetry: Telemetry | undefined;
+  /** The bus's default `onError`, for errors that belong to no subscription (a foreign frame, a lost connection). */
+  readonly onError: SubscribeOptions['onError'];
+}
+
+export interface Driver<P extends PublishOptions = PublishOptions, O extends SubscribeOptions = SubscribeOptions> {
   /** The transport's name: `messaging.system` in telemetry, `system` in tap events, and the name in `closed` errors. */
   readonly name: string;
   /** Subject limits and stricter rules of this wire (default: nats-server's core grammar and limits). */
   readonly subjectRules?: Omit<AssertSubjectOptions, 'wildcards'>;
   /**
    * For a driver that routes in-process with a route cache (memory): it checks literal subjects itself, with
-   * this kit {@link SubjectCheck} made from its `subjectRules`, calling `subjectCheck.literal(subject)` in
+   * this kit {@link SubjectCheck} made from its `subjectRules`, calling `subjectCheck.assert(subject)` in
    * `send` before it routes a subject it has not routed before. The facade then skips its own check on
    * `publish` (one cache lookup instead of two); it still checks request and reply subjects and every pattern.
    */
   readonly subjectCheck?: SubjectCheck;
   /** Sends one message to a literal subject. Resolves when the transport's guarantee is met (documented per transport). */
   send(subject: string, payload: unknown, options: SendOptions<P> | undefined): Promise<void>;
-  /** Registers interest in `pattern` (in queue group `queue`, when given) and pushes matching messages to `sink`. May throw (`unsupported`). */
-  listen(pattern: string, queue: string | undefined, sink: Sink): Listener;
+  /**
+   * Registers interest in `pattern` (in queue group `queue`, when given) and pushes matching messages to
+   * `sink`. `options` are the subscribe options, checked (the transport's own extra ones included, type `O`).
+   * May throw (`unsupported`): the facade then undoes the subscription.
+   */
+  listen(pattern: string, queue: string | undefined, sink: Sink, options: O | undefined): Listener;
+  /** Called once by the facade's constructor, before any other call. */
+  attach?(context: DriverContext): void;
   /** A native request: resolves with the reply (the facade unwraps error replies and applies the signal). */
   request?(subject: string, payload: unknown, options: DriverRequestOptions): Promise<Message<unknown>>;
   /** Whether anyone listens on `subject` now (has-responders): false makes a request fail with `no_responders` before anything is sent. */
@@ -80,4 +99,4 @@ export interface Driver<P extends PublishOptions = PublishOptions> {
 }
 
 /** A driver whose bus answers requests: it has `request` or `interest`. */
-export type RequestDriver<P extends PublishOptions = PublishOptions> = Driver<P> & ({ request: NonNullable<Driver<P>['request']> } | { interest: NonNullable<Driver<P>['interest']> });
+export type RequestDriver<P extends PublishOptions = PublishOptions, O extends SubscribeOptions = SubscribeOptions> = Driver<P, O> & ({ request: NonNullable<Driver<P, O>['request']> } | { interest: NonNullable<Driver<P, O>['interest']> });

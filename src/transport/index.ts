@@ -3,8 +3,10 @@
  * interest / flush / close), get a whole bus from {@link createBus}. Also the toolkit a driver uses:
  * buffered subscriptions, routing tables, pending requests, reply helpers, telemetry and wiretap plumbing.
  */
-export { createBus, TransportBus, RequestBus, type BusStats } from './bus.js';
-export type { Driver, RequestDriver, Listener, Sink, SendOptions, DriverRequestOptions } from './driver.js';
+export { createBus } from './create-bus.js';
+export { TransportBus, type BusStats } from './bus.js';
+export { RequestBus } from './request-bus.js';
+export type { Driver, DriverContext, RequestDriver, Listener, Sink, SendOptions, DriverRequestOptions } from './driver.js';
 export { checkBusOptions, checkTimeoutMs, checkSignal, checkFunction, DEFAULT_REQUEST_TIMEOUT_MS, type BusOptions } from './options.js';
 export { SubjectCheck } from './subject-check.js';
 export { sendObserved } from './observe.js';

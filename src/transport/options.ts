@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { SubscribeOptions } from '../core/interfaces.js';
 import type { Telemetry } from '../core/telemetry.js';
 
-/** Options of {@link createBus}: the ones every transport shares. A transport's own options extend these. */
+/** Options of `createBus`: the ones every transport shares. A transport's own options extend these. */
 export interface BusOptions {
   /** Closes the bus when aborted (an already-aborted signal closes it at once). Its listener is removed on close. */
   signal?: AbortSignal;
