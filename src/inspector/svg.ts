@@ -93,3 +93,9 @@ export function section(name: string, title: string, body: Node, note?: string):
 export function empty(text: string): SVGElement {
   return svg('svg', { width: WIDTH, height: ROW + 6, viewBox: `0 0 ${WIDTH} ${ROW + 6}`, role: 'img' }, label(8, 18, text, { class: 'if-muted' }, 90));
 }
+
+/** An empty chart of `rows` rows (each row a `<g>` appended by the caller). */
+export function rowsChart(rows: number, ariaLabel: string): SVGElement {
+  const height = rows * ROW + 4;
+  return svg('svg', { width: WIDTH, height, viewBox: `0 0 ${WIDTH} ${height}`, role: 'img', 'aria-label': ariaLabel });
+}

@@ -8,7 +8,7 @@
 import type { SubscriptionStats } from '../core/interfaces.js';
 import type { QueueLeader } from './leaders.js';
 import type { FlowModel } from './model.js';
-import { LABEL_W, ROW, WIDTH, bars, empty, label, section, svg } from './svg.js';
+import { LABEL_W, ROW, WIDTH, bars, empty, label, rowsChart, section, svg } from './svg.js';
 
 /** A subscription whose buffer the inspector shows. */
 export interface WatchedSubscription {
@@ -29,13 +29,7 @@ export function subjectsView(model: FlowModel, now: number, limit = 12): HTMLEle
   if (rows.length === 0) return section('subjects', `Messages per subject (last ${seconds} s)`, empty('Nothing published yet.'));
   const max = Math.max(1, ...rows.flatMap((r) => r.counts));
   const chartW = WIDTH - LABEL_W - 70;
-  const chart = svg('svg', {
-    width: WIDTH,
-    height: rows.length * ROW + 4,
-    viewBox: `0 0 ${WIDTH} ${rows.length * ROW + 4}`,
-    role: 'img',
-    'aria-label': 'messages per subject over time',
-  });
+  const chart = rowsChart(rows.length, 'messages per subject over time');
   rows.forEach((row, i) => {
     const y = i * ROW + 2;
     chart.append(
@@ -109,13 +103,7 @@ export function subscribersView(model: FlowModel, watched: readonly WatchedSubsc
   const rows = subscriberRows(model, watched);
   if (rows.length === 0) return section('subscribers', 'Subscribers', empty('No deliveries yet.'));
   const barW = 150;
-  const chart = svg('svg', {
-    width: WIDTH,
-    height: rows.length * ROW + 4,
-    viewBox: `0 0 ${WIDTH} ${rows.length * ROW + 4}`,
-    role: 'img',
-    'aria-label': 'subscriber buffers and drops',
-  });
+  const chart = rowsChart(rows.length, 'subscriber buffers and drops');
   rows.forEach((row, i) => {
     const y = i * ROW + 2;
     const fill = row.pending === undefined || row.bufferSize === undefined ? undefined : Math.min(1, row.pending / Math.max(1, row.bufferSize));
@@ -166,13 +154,7 @@ export function subscribersView(model: FlowModel, watched: readonly WatchedSubsc
 /** Cross-tab queue groups: which tab leads each, how many wait. */
 export function leadersView(leaders: readonly QueueLeader[], localIds: ReadonlySet<string>): HTMLElement {
   if (leaders.length === 0) return section('leaders', 'Queue-group leaders per tab', empty('No cross-tab queue group.'));
-  const chart = svg('svg', {
-    width: WIDTH,
-    height: leaders.length * ROW + 4,
-    viewBox: `0 0 ${WIDTH} ${leaders.length * ROW + 4}`,
-    role: 'img',
-    'aria-label': 'queue-group leaders',
-  });
+  const chart = rowsChart(leaders.length, 'queue-group leaders');
   leaders.forEach((leader, i) => {
     const y = i * ROW + 2;
     const here = localIds.has(leader.leader);

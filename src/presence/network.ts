@@ -12,7 +12,8 @@ import { randomToken } from '../core/random-token.js';
 import type { Message } from '../core/message.js';
 import type { Subscription } from '../core/interfaces.js';
 import { PresenceFrameError } from './errors.js';
-import { Roster, type Member, type Presence, type PresenceListener, type PresenceMeta } from './member.js';
+import { PresenceBase } from './base.js';
+import type { PresenceMeta } from './member.js';
 import { resolvePresenceOptions, type PresenceBus, type PresenceOptions, type ResolvedPresenceOptions } from './options.js';
 import { commitment, decodeFrame, encodeFrame, type NetworkFrame } from './wire.js';
 
@@ -46,13 +47,8 @@ interface RollCall {
 }
 
 /** Presence across devices. Made by {@link joinNetwork}. */
-export class NetworkPresence<M extends PresenceMeta = PresenceMeta> implements Presence<M> {
-  readonly namespace: string;
-  readonly self: Member<M>;
+export class NetworkPresence<M extends PresenceMeta = PresenceMeta> extends PresenceBase<M> {
   readonly ready: Promise<this>;
-  readonly #roster = new Roster<M>();
-  readonly #bus: PresenceBus;
-  readonly #options: ResolvedPresenceOptions<M>;
   readonly #livenessMs: number;
   readonly #answerWindowMs: number;
   readonly #secret = randomToken();
@@ -61,39 +57,26 @@ export class NetworkPresence<M extends PresenceMeta = PresenceMeta> implements P
   readonly #subscription: Subscription;
   #commit = '';
   #rollTimer: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
 
   constructor(bus: PresenceBus, options: ResolvedPresenceOptions<M>, raw: NetworkPresenceOptions<M>) {
-    this.#bus = bus;
-    this.#options = options;
-    this.namespace = options.namespace;
+    super(bus, options, raw.signal);
     this.#livenessMs = raw.livenessMs ?? 30_000;
     this.#answerWindowMs = raw.answerWindowMs ?? 2000;
-    this.self = this.#roster.add(options.id, options.meta, true);
     this.#subscription = bus.subscribe(options.subject, (message: Message<unknown>) => this.#receive(message.payload), {
       onError: options.onError,
       overflow: 'drop-oldest',
     });
     this.ready = this.#start();
     this.ready.catch(() => undefined);
-    raw.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   async #start(): Promise<this> {
     this.#commit = await commitment(this.#secret);
     await this.#subscription.ready;
-    if (this.#closed) throw new ClosedError('presence closed before it was ready');
+    if (this.closed) throw new ClosedError('presence closed before it was ready');
     await this.#send({ kind: 'join', id: this.self.id, meta: this.self.meta, commit: this.#commit });
     this.#scheduleRoll();
     return this;
-  }
-
-  members(): Member<M>[] {
-    return this.#roster.list();
-  }
-
-  onChange(listener: PresenceListener<M>): () => void {
-    return this.#roster.listen(listener);
   }
 
   /** Asks every member to answer now; resolves when the answer window closed (members that did not answer have left). */
@@ -115,15 +98,15 @@ export class NetworkPresence<M extends PresenceMeta = PresenceMeta> implements P
   }
 
   #send(frame: NetworkFrame): Promise<void> {
-    return this.#bus.publish(this.#options.subject, encodeFrame(frame)).catch((error: unknown) => this.#options.onError(error));
+    return this.bus.publish(this.options.subject, encodeFrame(frame)).catch((error: unknown) => this.options.onError(error));
   }
 
   #reject(reason: string): void {
-    this.#options.onError(new PresenceFrameError(this.namespace, reason));
+    this.options.onError(new PresenceFrameError(this.namespace, reason));
   }
 
   #receive(payload: unknown): void {
-    if (this.#closed) return;
+    if (this.closed) return;
     const frame = decodeFrame(payload);
     if (typeof frame === 'string') return this.#reject(frame);
     const self = frame.id === this.self.id;
@@ -150,7 +133,7 @@ export class NetworkPresence<M extends PresenceMeta = PresenceMeta> implements P
     const known = this.#commits.get(id);
     if (known !== undefined && known !== commit) return this.#reject(`a member ${id} announced with another commitment than its join`);
     this.#commits.set(id, commit);
-    this.#roster.add(id, meta);
+    this.roster.add(id, meta);
   }
 
   async #leave(id: string, secret: string): Promise<void> {
@@ -158,19 +141,19 @@ export class NetworkPresence<M extends PresenceMeta = PresenceMeta> implements P
     if (commit === undefined) return;
     if ((await commitment(secret)) !== commit) return this.#reject(`a leave of member ${id} whose secret does not match its join`);
     this.#commits.delete(id);
-    this.#roster.remove(id, 'left');
+    this.roster.remove(id, 'left');
   }
 
   /** Collects the answers to roll call `token`; who has not answered when the window closes has gone. */
   #startRoll(token: string, onDone?: () => void): void {
     if (this.#rolls.has(token) || this.#rolls.size >= 16) return onDone?.();
-    const before = new Set(this.#roster.list().map((m) => m.id));
+    const before = new Set(this.roster.list().map((m) => m.id));
     const timer = setTimeout(() => {
       const roll = this.#rolls.get(token);
       this.#rolls.delete(token);
-      if (roll === undefined || this.#closed) return;
+      if (roll === undefined || this.closed) return;
       for (const id of before) {
-        if (id !== this.self.id && !roll.answered.has(id) && this.#roster.remove(id, 'timeout')) this.#commits.delete(id);
+        if (id !== this.self.id && !roll.answered.has(id) && this.roster.remove(id, 'timeout')) this.#commits.delete(id);
       }
       roll.onDone?.();
     }, this.#answerWindowMs);
@@ -181,28 +164,24 @@ export class NetworkPresence<M extends PresenceMeta = PresenceMeta> implements P
   /** (Re)arms this member's roll-call timer; any roll call seen re-arms it, so about one runs per `livenessMs`. */
   #scheduleRoll(): void {
     clearTimeout(this.#rollTimer);
-    if (this.#livenessMs <= 0 || this.#closed) return;
+    if (this.#livenessMs <= 0 || this.closed) return;
     this.#rollTimer = setTimeout(() => void this.#callRoll(), this.#livenessMs * (1 + Math.random() / 2));
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.closed) return;
+    this.closed = true;
     clearTimeout(this.#rollTimer);
     for (const roll of this.#rolls.values()) {
       clearTimeout(roll.timer);
       roll.onDone?.();
     }
     this.#rolls.clear();
-    this.#roster.clear();
+    this.roster.clear();
     await this.ready.then(
       () => this.#send({ kind: 'leave', id: this.self.id, secret: this.#secret }),
       () => undefined,
     );
     await this.#subscription.unsubscribe();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 }

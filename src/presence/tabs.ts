@@ -7,7 +7,8 @@
  */
 import { ClosedError, UnsupportedError } from '../core/errors.js';
 import { holdLock, webLocks, type LockManagerLike } from '../core/locks.js';
-import { Roster, type Member, type Presence, type PresenceListener, type PresenceMeta } from './member.js';
+import { PresenceBase } from './base.js';
+import type { PresenceMeta } from './member.js';
 import { resolvePresenceOptions, type PresenceBus, type PresenceOptions, type ResolvedPresenceOptions } from './options.js';
 import { PresenceFrameError } from './errors.js';
 import { PRESENCE_VERSION, decodeLockName, lockName, lockPrefix } from './wire.js';
@@ -43,60 +44,42 @@ export function joinTabs<M extends PresenceMeta = PresenceMeta>(bus: PresenceBus
 }
 
 /** Presence of the tabs of one origin. Made by {@link joinTabs}. */
-export class TabPresence<M extends PresenceMeta = PresenceMeta> implements Presence<M> {
-  readonly namespace: string;
-  readonly self: Member<M>;
+export class TabPresence<M extends PresenceMeta = PresenceMeta> extends PresenceBase<M> {
   readonly ready: Promise<this>;
-  readonly #roster = new Roster<M>();
   readonly #locks: PresenceLockManager;
-  readonly #options: ResolvedPresenceOptions<M>;
   readonly #prefix: string;
   readonly #stop = new AbortController();
   readonly #watching = new Map<string, AbortController>();
-  readonly #bus: PresenceBus;
   #refreshing: Promise<void> | undefined;
   #again = false;
-  #closed = false;
   /** Malformed lock names already reported (reported once, not on every look). */
   readonly #reported = new Set<string>();
   readonly #release: () => void;
 
   constructor(bus: PresenceBus, locks: PresenceLockManager, options: ResolvedPresenceOptions<M>, signal: AbortSignal | undefined) {
-    this.#bus = bus;
+    super(bus, options, signal);
     this.#locks = locks;
-    this.#options = options;
-    this.namespace = options.namespace;
     this.#prefix = lockPrefix(options.namespace);
-    this.self = this.#roster.add(options.id, options.meta, true);
     const held = holdLock(locks, lockName(options.namespace, options.id, options.meta));
     this.#release = () => held.release();
     const doorbell = bus.subscribe(options.subject, () => this.#refresh(), { signal: this.#stop.signal, overflow: 'drop-oldest', bufferSize: 8 });
     this.ready = this.#start(held.granted, doorbell.ready);
     this.ready.catch(() => undefined);
-    signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   async #start(granted: Promise<void>, subscribed: Promise<void>): Promise<this> {
     // a close while waiting for the lock cancels the wait, and the grant never comes: stop waiting then
     const closed = new Promise<void>((resolve) => this.#stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     await Promise.race([Promise.all([granted, subscribed]), closed]);
-    if (this.#closed) throw new ClosedError('presence closed before it was ready');
+    if (this.closed) throw new ClosedError('presence closed before it was ready');
     await this.#ring();
     await this.#refresh();
     return this;
   }
 
-  members(): Member<M>[] {
-    return this.#roster.list();
-  }
-
-  onChange(listener: PresenceListener<M>): () => void {
-    return this.#roster.listen(listener);
-  }
-
   /** Tells the other members to look at the locks now. */
   #ring(): Promise<void> {
-    return this.#bus.publish(this.#options.subject, { v: PRESENCE_VERSION, id: this.self.id }).catch((error: unknown) => this.#options.onError(error));
+    return this.bus.publish(this.options.subject, { v: PRESENCE_VERSION, id: this.self.id }).catch((error: unknown) => this.options.onError(error));
   }
 
   /** Reads the held locks and reports who came and went; at most one read runs, one more follows if rung meanwhile. */
@@ -109,31 +92,31 @@ export class TabPresence<M extends PresenceMeta = PresenceMeta> implements Prese
       do {
         this.#again = false;
         await this.#look();
-      } while (this.#again && !this.#closed);
+      } while (this.#again && !this.closed);
       this.#refreshing = undefined;
     })();
     return this.#refreshing;
   }
 
   async #look(): Promise<void> {
-    const snapshot = await this.#locks.query().catch((error: unknown) => (this.#options.onError(error), undefined));
-    if (snapshot === undefined || this.#closed) return;
+    const snapshot = await this.#locks.query().catch((error: unknown) => (this.options.onError(error), undefined));
+    if (snapshot === undefined || this.closed) return;
     const present = new Set<string>([this.self.id]);
     for (const { name } of snapshot.held ?? []) {
       if (typeof name !== 'string' || !name.startsWith(this.#prefix)) continue;
       const member = decodeLockName(this.#prefix, name);
       if (typeof member === 'string') {
-        if (!this.#reported.has(name) && this.#reported.size < 256) this.#options.onError(new PresenceFrameError(this.namespace, member));
+        if (!this.#reported.has(name) && this.#reported.size < 256) this.options.onError(new PresenceFrameError(this.namespace, member));
         this.#reported.add(name);
         continue;
       }
       if (member.id === this.self.id || present.has(member.id)) continue;
       present.add(member.id);
-      this.#roster.add(member.id, member.meta as M);
+      this.roster.add(member.id, member.meta as M);
       if (!this.#watching.has(member.id)) this.#watch(member.id, name);
     }
     // a lock gone without its watcher firing yet (the watcher will find nothing to remove)
-    for (const member of this.#roster.list()) if (!present.has(member.id)) this.#gone(member.id);
+    for (const member of this.roster.list()) if (!present.has(member.id)) this.#gone(member.id);
   }
 
   /** Waits in shared mode on the member's lock: granted the moment its holder releases it or dies. */
@@ -150,21 +133,17 @@ export class TabPresence<M extends PresenceMeta = PresenceMeta> implements Prese
   #gone(id: string): void {
     this.#watching.get(id)?.abort();
     this.#watching.delete(id);
-    if (!this.#closed) this.#roster.remove(id, 'closed');
+    if (!this.closed) this.roster.remove(id, 'closed');
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.closed) return;
+    this.closed = true;
     this.#stop.abort();
     for (const controller of this.#watching.values()) controller.abort();
     this.#watching.clear();
     this.#release();
-    this.#roster.clear();
+    this.roster.clear();
     await this.#ring();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 }

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBroadcastBus, type BroadcastBus } from '../../src/broadcast/index.js';
-import { joinTabs, PresenceFrameError, type Presence, type PresenceChange, type TabPresence, type TabPresenceOptions } from '../../src/presence/index.js';
+import { joinTabs, PresenceFrameError, type TabPresence, type TabPresenceOptions } from '../../src/presence/index.js';
+import { next, knows } from './presence-waits.js';
 
 let run = 0;
 const cleanup: Array<() => unknown> = [];
@@ -28,27 +29,6 @@ async function join(namespace: string, options: Partial<TabPresenceOptions> = {}
   cleanup.push(() => presence.close());
   await presence.ready;
   return presence;
-}
-
-function next(presence: Presence, match: (change: PresenceChange) => boolean): Promise<PresenceChange> {
-  return new Promise((resolve) => {
-    const stop = presence.onChange((change) => {
-      if (match(change)) {
-        stop();
-        resolve(change);
-      }
-    });
-  });
-}
-
-async function knows(presence: Presence, ids: string[]): Promise<void> {
-  const same = (): boolean =>
-    presence
-      .members()
-      .map((m) => m.id)
-      .sort()
-      .join() === [...ids].sort().join();
-  while (!same()) await next(presence, () => same());
 }
 
 /** Holds the lock `name` (as a foreign script would) until the returned function is called. */

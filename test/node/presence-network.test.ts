@@ -12,8 +12,8 @@ import {
   type NetworkPresence,
   type NetworkPresenceOptions,
   type Presence,
-  type PresenceChange,
 } from '../../src/presence/index.js';
+import { next, knows } from '../browser/presence-waits.js';
 
 interface Device {
   nc: NatsConnection;
@@ -48,29 +48,6 @@ async function join(options: Partial<NetworkPresenceOptions> = {}, on?: Device):
   presences.push(presence);
   await presence.ready;
   return presence;
-}
-
-/** Resolves with the first change `presence` reports that `match` accepts. */
-function next(presence: Presence, match: (change: PresenceChange) => boolean): Promise<PresenceChange> {
-  return new Promise((resolve) => {
-    const stop = presence.onChange((change) => {
-      if (match(change)) {
-        stop();
-        resolve(change);
-      }
-    });
-  });
-}
-
-/** Resolves once `presence` knows exactly the member ids `ids`. */
-async function knows(presence: Presence, ids: string[]): Promise<void> {
-  const same = (): boolean =>
-    presence
-      .members()
-      .map((m) => m.id)
-      .sort()
-      .join() === [...ids].sort().join();
-  while (!same()) await next(presence, () => same());
 }
 
 const ids = (list: Presence[]): string[] => list.map((p) => p.self.id);
