@@ -2,23 +2,27 @@
  * Options and counters of the broadcast bus.
  * @module
  */
-import type { SubscribeOptions } from '../core/interfaces.js';
+import type { BusOptions } from '../transport/options.js';
 import type { MalformedFrameError, WireVersionError } from './errors.js';
 import type { LockManagerLike } from '../core/locks.js';
-import type { Telemetry } from '../core/telemetry.js';
 import type { WireCounters } from './receive.js';
 
-/** Options of {@link createBroadcastBus}. */
-export interface BroadcastBusOptions {
+/**
+ * Options of {@link createBroadcastBus}. The shared ones (`signal`, `telemetry`, `onError`, `requestTimeoutMs`)
+ * are the kit's {@link BusOptions}: `telemetry` records a producer span per publish and request (the W3C trace
+ * context travels in the message headers to every tab) and a consumer span, linked to it, per handled message.
+ */
+export interface BroadcastBusOptions extends BusOptions {
   /** Buses see each other only within one namespace (default `default`): two apps on one origin pick two names. */
   namespace?: string;
   /** Called for every frame dropped because it came from another wire version or was malformed. Default: `console.warn` once per kind. */
   onWireError?: (error: WireVersionError | MalformedFrameError) => void;
-  /** Default `onError` for subscriptions that give none. */
-  onError?: SubscribeOptions['onError'];
-  /** Default request timeout (5000 ms). */
-  requestTimeoutMs?: number;
-  /** How long a subscription's `ready` waits for the other tabs to acknowledge it (default 1000 ms). */
+  /**
+   * How long a subscription's `ready` (and the bus's) waits for the other tabs to record it (default 1000 ms):
+   * a frozen tab must not hold `ready` forever. Not a request timeout (that is `requestTimeoutMs`).
+   */
+  readyTimeoutMs?: number;
+  /** @deprecated Renamed {@link readyTimeoutMs} (an "ack" is a message's settle; this is not one). */
   ackTimeoutMs?: number;
   /** Queue groups: how long a new leader waits for the old leader's last notices before taking over (default 25 ms). */
   failoverSettleMs?: number;
@@ -30,13 +34,6 @@ export interface BroadcastBusOptions {
   checkPayloads?: boolean;
   /** Web Locks to use; `null` disables them (no queue groups, peers forgotten only on goodbye). Default `navigator.locks`. */
   locks?: LockManagerLike | null;
-  /** Closes the bus when aborted. */
-  signal?: AbortSignal;
-  /**
-   * Records a producer span per publish and request (`publish <subject>`; the W3C trace context travels in
-   * the message headers to every tab) and a consumer span, linked to it, per handled message; see `isoflux/otel`.
-   */
-  telemetry?: Telemetry;
 }
 
 /** Counters of a broadcast bus. */

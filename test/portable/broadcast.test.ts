@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBroadcastBus, WIRE_VERSION, type BroadcastBus, type BroadcastBusOptions, type MalformedFrameError, type WireVersionError } from '../../src/broadcast/index.js';
 import { Inbox } from './conformance/wait.js';
 import { until } from './waits.js';
+import { listenedSignal } from './http-fixtures.js';
 
 const hasBroadcastChannel = typeof BroadcastChannel === 'function';
 let run = 0;
@@ -260,6 +261,26 @@ if (!hasBroadcastChannel) {
     it('rejects bad options with invalid_argument', () => {
       expect(() => createBroadcastBus({ namespace: '' })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
       expect(() => createBroadcastBus({ maxBatch: 0 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    });
+
+    it('names the option in invalid_argument (readyTimeoutMs, requestTimeoutMs, signal)', () => {
+      fresh();
+      for (const [option, value] of [['readyTimeoutMs', 0], ['requestTimeoutMs', -1], ['signal', 'soon'], ['namespace', '']] as const) {
+        expect(() => createBroadcastBus({ namespace, [option]: value })).toThrow(expect.objectContaining({ code: 'invalid_argument', option }));
+      }
+    });
+
+    it('closes when its signal aborts, and lets go of the signal when closed first', async () => {
+      fresh();
+      const controller = new AbortController();
+      const a = bus({ signal: controller.signal });
+      controller.abort();
+      expect(a.isClosed).toBe(true);
+      const { signal, listeners } = listenedSignal();
+      const b = bus({ signal });
+      expect(listeners.size).toBe(1);
+      await b.close();
+      expect(listeners.size).toBe(0);
     });
 
     it('refuses queue groups with a typed unsupported error when Web Locks are off', () => {

@@ -28,3 +28,10 @@ export function endpoint(client: HttpClient, handler: HttpHandler): Endpoint {
     respond: handler.respond.bind(handler) as Endpoint['respond'],
   };
 }
+
+/** A stand-in AbortSignal that keeps its listeners in a set: proves a closed bus or client let go of it. */
+export function listenedSignal(): { signal: AbortSignal; listeners: Set<unknown> } {
+  const listeners = new Set<unknown>();
+  const signal = { aborted: false, reason: undefined, addEventListener: (_type: string, l: unknown) => void listeners.add(l), removeEventListener: (_type: string, l: unknown) => void listeners.delete(l) };
+  return { signal: signal as unknown as AbortSignal, listeners };
+}
