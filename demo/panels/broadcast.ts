@@ -5,6 +5,7 @@
  * @module
  */
 import { createBroadcastBus } from '../../src/broadcast/index.js';
+import { joinTabs } from '../../src/presence/index.js';
 import { frameScheduler, h } from '../components/dom.js';
 import { inspect } from '../components/inspect.js';
 import { MessageLog } from '../components/message-log.js';
@@ -42,6 +43,16 @@ export const broadcastPanel: DemoPanel = {
       render();
     }, { signal });
 
+    // who has the demo open: presence from Web Locks, so a closed tab leaves the list at once
+    const presence = joinTabs(bus, { namespace: 'demo.tabs', meta: { tab: bus.id }, signal });
+    const present = h('span', { 'data-testid': 'presence-count' }, '1');
+    const presentList = h('span', { class: 'presence-list', 'data-testid': 'presence-list' });
+    const showPresence = (): void => {
+      const members = presence.members();
+      present.textContent = String(members.length);
+      presentList.replaceChildren(...members.map((m) => h('code', { class: m.self ? 'presence-self' : '' }, String(m.meta['tab']))));
+    };
+    presence.onChange(showPresence);
     const me = h('code', { 'data-testid': 'tab-id' }, bus.id);
     const peers = h('span', { 'data-testid': 'peer-count' }, '0');
     const role = h('strong', { 'data-testid': 'queue-role' }, 'standby');
@@ -82,6 +93,7 @@ export const broadcastPanel: DemoPanel = {
           'div',
           { class: 'column' },
           h('p', { class: 'counter' }, 'This tab: ', me, ' · other tabs: ', peers),
+          h('p', { class: 'counter presence' }, 'Tabs here (isoflux/presence): ', present, ' ', presentList),
           form,
           h('p', { class: 'counter' }, `Queue group "${QUEUE}" on ${JOBS}: `, role, ' · jobs handled here: ', handled),
           h(
@@ -95,7 +107,8 @@ export const broadcastPanel: DemoPanel = {
         h('div', { class: 'column' }, log.element),
       ),
     );
-    await bus.ready;
+    await Promise.all([bus.ready, presence.ready]);
+    showPresence();
     render();
   },
 };

@@ -121,7 +121,7 @@ function stateBand(model: FlowModel, now: number, samples: ReadonlyArray<{ at: n
     svg('rect', { class: 'if-track', x: X, y: 4, width: W, height: 22 }),
     band,
     timeAxis(model, 40),
-    ...STATES.map((state, i) => key(X + i * 92, 60, `if-state-${state}`, state)),
+    ...STATES.map((state, i) => key(X + i * 100, 60, `if-state-${state}`, state)),
     label(X + W, 60, `now ${last.state}${rtt} · ${changes} state${changes === 1 ? '' : 's'} in the window`, { class: 'if-figure', 'text-anchor': 'end' }, 70),
   );
 }

@@ -103,11 +103,15 @@ test('connection state, outbox depth and the queue group’s leading tab agree w
   await expect(leader).toHaveAttribute('data-standby', '1');
   await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-here', 'false');
   await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-leader', me!);
+  // presence (isoflux/presence in the cross-tab panel) lists both tabs
+  for (const p of [page, second]) await expect(panel(p, 'broadcast').getByTestId('presence-count')).toHaveText('2');
   // the leader closes: the second tab takes over, and its inspector says so
   const secondId = await panel(second, 'broadcast').getByTestId('tab-id').textContent();
   await page.close();
   await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-leader', secondId!);
   await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-here', 'true');
+  await expect(panel(second, 'broadcast').getByTestId('presence-count')).toHaveText('1');
+  await expect(panel(second, 'broadcast').getByTestId('presence-list')).toHaveText(secondId!);
   for (const id of PANELS) await screenshot(second, id, id, info);
 });
 
