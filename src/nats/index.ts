@@ -12,6 +12,6 @@ export { credentialsAuthenticator, type CredentialsSupplier, type NatsCredential
 export { checkOnWake, boundedCloseFactory, type WakeCheckOptions, type WakeCheckResult } from './wake.js';
 export { RequestRejectedError, StaleConnectionError, WebSocketUnavailableError } from './errors.js';
 export { ControlLineTooLongError, DEFAULT_MAX_CONTROL_LINE } from './limits.js';
-export { NatsSubscription, SubscriptionRefusedError, type RefusalReason } from './refusal.js';
+export { SubscriptionRefusedError, type RefusalReason } from './refusal.js';
 export { ConnectionFailedError } from '../core/errors.js';
 export { MSG_ID_HEADER } from './wire.js';

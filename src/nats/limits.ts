@@ -50,7 +50,7 @@ export class ControlLineTooLongError extends InvalidSubjectError {
 /** Validates a `maxControlLine` option. */
 export function resolveMaxControlLine(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MAX_CONTROL_LINE;
-  if (!Number.isInteger(value) || value < 64) throw new InvalidArgumentError(`maxControlLine must be an integer of at least 64 bytes, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < 64) throw new InvalidArgumentError(`maxControlLine must be an integer of at least 64 bytes, got ${String(value)}`, 'maxControlLine');
   return value;
 }
 

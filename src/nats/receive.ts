@@ -6,8 +6,8 @@ import type { Msg, MsgCallback } from '@nats-io/nats-core';
 import type { Codec } from '../core/codec.js';
 import { createMessage } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
-import type { NatsSubscription } from './refusal.js';
-import { SubscriptionRefusedError } from './refusal.js';
+import type { Sink } from '../transport/driver.js';
+import { refuse, SubscriptionRefusedError } from './refusal.js';
 import { decodePayload, fromNatsHeaders } from './wire.js';
 
 const ignore = (): void => undefined;
@@ -16,23 +16,23 @@ const ignore = (): void => undefined;
 export type OnRejected = (msg: Msg, error: unknown) => void;
 
 /**
- * The nats-core callback that feeds `subscription`. A message that cannot be decoded or fails the schema
- * never reaches the handler: it is reported through `subscription.reportError` (the subscriber's `onError`
+ * The nats-core callback that feeds `sink`. A message that cannot be decoded or fails the schema
+ * never reaches the handler: it is reported through `sink.reportError` (the subscriber's `onError`
  * and the `failed` counter) with the raw bytes as payload, handed to `onRejected`, and the subscription
  * keeps going. An asynchronous schema does not reorder messages: later ones wait for earlier validations.
  */
-export function createReceiver<T>(subscription: () => NatsSubscription<T>, codec: Codec<unknown>, schema: StandardSchemaV1 | undefined, onRejected?: OnRejected): MsgCallback<Msg> {
+export function createReceiver(sink: Sink, codec: Codec<unknown>, schema: StandardSchemaV1 | undefined, onRejected?: OnRejected): MsgCallback<Msg> {
   let tail: Promise<void> | undefined;
 
-  const deliver = (msg: Msg, headers: ReturnType<typeof fromNatsHeaders>, payload: T): void => {
-    const wait = subscription().deliver(createMessage({ subject: msg.subject, payload, headers: headers.headers, id: headers.id, replyTo: msg.reply || undefined }));
+  const deliver = (msg: Msg, headers: ReturnType<typeof fromNatsHeaders>, payload: unknown): void => {
+    const wait = sink.deliver(createMessage({ subject: msg.subject, payload, headers: headers.headers, id: headers.id, replyTo: msg.reply || undefined }));
     // a `block` subscription parks the message in memory (NATS cannot be slowed down); at close it rejects
     if (wait !== undefined) wait.catch(ignore);
   };
 
   const reject = (msg: Msg, headers: ReturnType<typeof fromNatsHeaders>, error: unknown): void => {
     try {
-      subscription().reportError(error, createMessage({ subject: msg.subject, payload: msg.data, headers: headers.headers, id: headers.id, replyTo: msg.reply || undefined }));
+      sink.reportError(error, createMessage({ subject: msg.subject, payload: msg.data, headers: headers.headers, id: headers.id, replyTo: msg.reply || undefined }));
     } finally {
       onRejected?.(msg, error);
     }
@@ -41,15 +41,14 @@ export function createReceiver<T>(subscription: () => NatsSubscription<T>, codec
   return (error, msg) => {
     if (error !== null) {
       // nats-core ends a subscription with an error only when the server refused it (a permissions violation)
-      const sub = subscription();
       const reason = error.name === 'PermissionViolationError' ? 'permissions' : 'invalid_subject';
-      void sub.refuse(new SubscriptionRefusedError(sub.pattern, reason, error.message, { cause: error }));
+      void refuse(sink, new SubscriptionRefusedError(sink.pattern, reason, error.message, { cause: error }));
       return;
     }
     const headers = fromNatsHeaders(msg.headers);
-    let decoded: T | Promise<T>;
+    let decoded: unknown;
     try {
-      decoded = decodePayload<T>(codec, schema, msg.data, msg.subject);
+      decoded = decodePayload<unknown>(codec, schema, msg.data, msg.subject);
     } catch (e) {
       reject(msg, headers, e);
       return;

@@ -13,7 +13,7 @@
  */
 import type { NatsConnection } from '@nats-io/nats-core';
 import { IsofluxError } from '../core/errors.js';
-import { BufferedSubscription } from '../core/subscription.js';
+import type { Sink } from '../transport/driver.js';
 
 /** Why the server refused a subscription. */
 export type RefusalReason = 'permissions' | 'invalid_subject' | 'max_subscriptions';
@@ -40,21 +40,18 @@ export class SubscriptionRefusedError extends IsofluxError {
   }
 }
 
-/** A NATS subscription that can be ended because the server refused it; `closed` then resolves with why. */
-export class NatsSubscription<T> extends BufferedSubscription<T> {
-  #refusal: Error | undefined;
+const refusals = new WeakMap<Sink, Error>();
 
-  /** The error the server refused this subscription with, if it did. */
-  get refusal(): Error | undefined {
-    return this.#refusal;
-  }
+/** The error the server refused `sink` with, if it did. */
+export function refusalOf(sink: Sink): Error | undefined {
+  return refusals.get(sink);
+}
 
-  /** Ends the subscription because the server refused it: reported to `onError`, `closed` resolves with it. */
-  refuse(error: Error): Promise<void> {
-    if (this.isClosed) return Promise.resolve();
-    this.#refusal = error;
-    return this.end(error);
-  }
+/** Ends `sink` because the server refused it: reported to `onError` once, `closed` resolves with it. */
+export function refuse(sink: Sink, error: Error): Promise<void> {
+  if (sink.isClosed) return Promise.resolve();
+  refusals.set(sink, error);
+  return sink.end(error);
 }
 
 /** Classifies a server `-ERR` text that refuses a single `SUB` without naming it. */
@@ -66,7 +63,7 @@ export function anonymousRefusal(text: string): RefusalReason | undefined {
 }
 
 interface InFlight {
-  readonly subscription: NatsSubscription<unknown>;
+  readonly subscription: Sink;
   readonly report: (error: unknown) => void;
 }
 
@@ -90,7 +87,7 @@ class RefusalWatch {
     if (candidates.length === 1) {
       const [only] = candidates as [InFlight];
       this.#inFlight.delete(only);
-      void only.subscription.refuse(new SubscriptionRefusedError(only.subscription.pattern, reason, text, { cause }));
+      void refuse(only.subscription, new SubscriptionRefusedError(only.subscription.pattern, reason, text, { cause }));
       return;
     }
     const patterns = candidates.map((c) => JSON.stringify(c.subscription.pattern)).join(', ');
@@ -102,7 +99,7 @@ class RefusalWatch {
    * Watches `subscription` until its round trip `answered` settled. The window closes one macrotask later:
    * an `-ERR` read in the same chunk as the answering PONG reaches the status iterator after `answered`.
    */
-  track(subscription: NatsSubscription<unknown>, answered: Promise<unknown>, report: (error: unknown) => void): void {
+  track(subscription: Sink, answered: Promise<unknown>, report: (error: unknown) => void): void {
     const entry: InFlight = { subscription, report };
     this.#inFlight.add(entry);
     // deleted before the subscription's `ready` (which waits for a macrotask too) looks at the verdict
