@@ -8,11 +8,10 @@ import { releaseProxy, wrap, type Remote } from 'comlink';
 import { AbortedError, ClosedError, TimeoutError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
 import type { Consumer, Handler, PublishOptions, Publisher, RequestOptions, Requester, Responder, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
-import { createMessage, type Message } from '../core/message.js';
+import type { Message } from '../core/message.js';
 import { unwrapReply } from '../core/reply.js';
-import { assertQueueName, assertSubject } from '../core/subject.js';
+import { assertSubject } from '../core/subject.js';
 import { BufferedSubscription } from '../core/subscription.js';
-import { resolveSubscribeOptions } from '../core/subscribe-args.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { WorkerBusOptions, WorkerBusStats, WorkerTarget } from './options.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
@@ -20,13 +19,13 @@ import { checkHello, checkPublishResults, checkResult, checkWireMessage, decodeE
 import { WorkerGoneError, WorkerHandshakeError, WorkerProtocolError } from './errors.js';
 import { guardAnswers } from './guard.js';
 import { holdLock, watchLock, webLocks, type HeldLock, type LockManagerLike } from '../core/locks.js';
-import { EventKind, OPEN, PROTOCOL_VERSION, asNotSerializable, fromWireError, toWireError, type EventItem, type HelloAnswer, type OpenMessage, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
+import { OPEN, PROTOCOL_VERSION, asNotSerializable, fromWireError, type HelloAnswer, type OpenMessage, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
 import { PublishBatch } from './publish-batch.js';
 import { WorkerConnection } from './connection.js';
+import { TabSubscriptions, type OpenSubscription } from './tab-subscriptions.js';
 
 /** `messaging.system` of this transport's telemetry. */
 const SYSTEM = 'worker';
-const toMessage = (m: WireMessage): Message<unknown> => createMessage(m);
 function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
   throw fromWireError(result.error);
@@ -43,8 +42,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
   readonly #events: MessagePort;
   readonly #lifetime: HeldLock | undefined;
   readonly #options: WorkerBusOptions;
-  readonly #subscriptions = new Map<number, BufferedSubscription<unknown>>();
-  readonly #asks = new WeakMap<Message<unknown>, number>();
+  readonly #subs: TabSubscriptions;
   readonly #pending = new Set<(error: Error) => void>();
   readonly #batch: PublishBatch;
   readonly #connection = new WorkerConnection();
@@ -62,10 +60,17 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     this.#options = options;
     this.#remote = wrap<SessionApi>(guardAnswers(rpc, (_detail, forged) => void (forged ? this.#forged++ : this.#malformed++)));
     this.#batch = new PublishBatch((items: PublishItem[]) => this.#call('publish', () => this.#remote.publish(items), (v) => checkPublishResults(v, items.length)));
+    this.#subs = new TabSubscriptions(
+      SYSTEM,
+      options,
+      (sub) => this.#subscribeRemote(sub),
+      (id) => void (this.#dead ? undefined : this.#call('unsubscribe', () => this.#remote.unsubscribe(id)).catch(() => undefined)),
+      (call, result) => void this.#remote.answer(call, result).catch(() => undefined),
+    );
     events.onmessage = (event: MessageEvent) => {
       const { items, problems } = decodeEvents(event.data);
       this.#malformed += problems.length;
-      for (const item of items) this.#event(item);
+      for (const item of items) if (this.#subs.event(item, this.#connection)) this.#forged++;
     };
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
@@ -125,81 +130,27 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
   subscribe<P extends string>(pattern: SubscribePattern<M, P>, handler: Handler<PatternPayload<M, P>>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>>;
   subscribe<P extends string>(pattern: SubscribePattern<M, P>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>> & Consumer<PatternPayload<M, P>>;
   subscribe<P extends string>(pattern: SubscribePattern<M, P>, handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions, maybeOptions?: SubscribeOptions): BufferedSubscription<PatternPayload<M, P>> {
-    const handler = typeof handlerOrOptions === 'function' ? handlerOrOptions : undefined;
-    const options = typeof handlerOrOptions === 'function' ? maybeOptions : handlerOrOptions;
-    return this.#open(pattern, handler as Handler<unknown> | undefined, options, false) as BufferedSubscription<PatternPayload<M, P>>;
+    this.#assertOpen();
+    return this.#subs.subscribe(pattern, handlerOrOptions as Handler<unknown> | SubscribeOptions | undefined, maybeOptions) as BufferedSubscription<PatternPayload<M, P>>;
   }
 
   respond<P extends string, R = unknown>(pattern: SubscribePattern<M, P>, handler: (message: Message<PatternPayload<M, P>>) => R | Promise<R>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>> {
-    const answering = async (message: Message<unknown>): Promise<void> => {
-      const call = this.#asks.get(message) as number;
-      let result: Result<unknown>;
-      try {
-        result = { ok: true, value: await handler(message as Message<PatternPayload<M, P>>) };
-      } catch (error) {
-        this.#answer(call, { ok: false, error: toWireError(error) });
-        throw error;
-      }
-      this.#answer(call, result);
-    };
-    return this.#open(pattern, answering, options, true) as Subscription<PatternPayload<M, P>>;
+    this.#assertOpen();
+    return this.#subs.respond(pattern, handler as (message: Message<unknown>) => unknown, options) as Subscription<PatternPayload<M, P>>;
   }
 
-  #answer(call: number, result: Result<unknown>): void {
-    try {
-      void this.#remote.answer(call, result).catch(() => undefined);
-    } catch (error) {
-      void this.#remote.answer(call, { ok: false, error: toWireError(asNotSerializable(error)) }).catch(() => undefined);
-    }
-  }
-
-  #open(pattern: string, handler: Handler<unknown> | undefined, options: SubscribeOptions | undefined, respond: boolean): BufferedSubscription<unknown> {
+  #assertOpen(): void {
     if (this.#dead) throw this.#dead instanceof WorkerGoneError ? this.#dead : new ClosedError('WorkerBus');
-    assertSubject(pattern, { wildcards: true });
-    resolveSubscribeOptions(options);
-    const queue = options?.queue;
-    if (queue !== undefined) assertQueueName(queue);
-    const id = ++this.#next;
-    const ready = this.#call<Result<void>>('subscribe', () => this.#remote.subscribe(id, pattern, queue, respond), (v) => checkResult(v)).then(unwrap);
-    const withDefaults = options?.onError || !this.#options.onError ? options : { ...options, onError: this.#options.onError };
-    const subscription: BufferedSubscription<unknown> = new BufferedSubscription(pattern, handler, withDefaults, {
-      ready,
-      telemetry: this.#options.telemetry,
-      system: SYSTEM,
-      onClose: () => {
-        if (this.#subscriptions.delete(id) && !this.#dead) return this.#call('unsubscribe', () => this.#remote.unsubscribe(id)).then(
-          () => undefined,
-          () => undefined,
-        );
-      },
-    });
-    this.#subscriptions.set(id, subscription);
-    // A subscription the worker refused ends with the error, reported; `ready` rejects with it too.
-    ready.catch((error: unknown) => {
-      subscription.reportError(error);
-      void subscription.unsubscribe();
-    });
-    return subscription.start();
   }
 
-  #event(item: EventItem): void {
-    if (item[0] === EventKind.Connection) return this.#connection.apply(item[2]);
-    const subscription = this.#subscriptions.get(item[1]);
-    if (subscription === undefined) {
-      // Late events for a subscription this tab ended are normal; one it never opened is made up.
-      if (item[1] < 1 || item[1] > this.#next) this.#forged++;
-      return;
-    }
-    if (item[0] === EventKind.Deliver || item[0] === EventKind.Ask) {
-      const message = toMessage(item[0] === EventKind.Deliver ? item[2] : item[3]);
-      if (item[0] === EventKind.Ask) this.#asks.set(message, item[2]);
-      const wait = subscription.deliver(message);
-      if (wait !== undefined) wait.catch(() => undefined);
-    } else if (item[0] === EventKind.Ended) {
-      if (item[2] !== null) subscription.reportError(fromWireError(item[2]));
-      this.#subscriptions.delete(item[1]);
-      void subscription.unsubscribe();
-    } else subscription.reportError(fromWireError(item[2]));
+  /** Opens `sub` in the worker; a refusal ends it with the error (reported; `ready` rejects with it). */
+  #subscribeRemote(sub: OpenSubscription): void {
+    this.#call<Result<void>>('subscribe', () => this.#remote.subscribe(sub.id, sub.pattern, sub.queue, sub.respond), (v) => checkResult(v))
+      .then(unwrap)
+      .then(
+        () => sub.opened(),
+        (error: unknown) => sub.failed(error),
+      );
   }
 
   async request<R = unknown, S extends PublishSubject<M> = PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: RequestOptions = {}): Promise<Message<R>> {
@@ -217,7 +168,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
       this.#call<Result<WireMessage>>('request', () => this.#remote.request(id, subject, payload, headers, messageId, timeoutMs), (v) => checkResult(v, checkWireMessage), timeoutMs + (this.#options.callTimeoutMs ?? 10_000));
     try {
       const result = await (telemetry === undefined ? ask(options.headers) : publishWithTelemetry(telemetry, { system: SYSTEM, subject, id: messageId }, options.headers, ask));
-      return unwrapReply(toMessage(unwrap(result)), subject) as Message<R>;
+      return unwrapReply(TabSubscriptions.toMessage(unwrap(result)), subject) as Message<R>;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -269,10 +220,7 @@ export class WorkerBus<M extends TopicMap = AnyTopics> implements Publisher<M>, 
     this.#connection.end(polite ? undefined : reason);
     this.#unwatch?.();
     for (const fail of [...this.#pending]) fail(reason);
-    const subscriptions = [...this.#subscriptions.values()];
-    this.#subscriptions.clear();
-    for (const s of subscriptions) if (!(reason instanceof ClosedError && polite)) s.reportError(reason);
-    await Promise.all(subscriptions.map((s) => s.unsubscribe()));
+    await this.#subs.closeAll(reason instanceof ClosedError && polite ? undefined : reason);
     if (polite) {
       await Promise.race([this.#remote.close(), new Promise((resolve) => setTimeout(resolve, this.#options.callTimeoutMs ?? 10_000))]).catch(() => undefined);
       this.#remote[releaseProxy]();

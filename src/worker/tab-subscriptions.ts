@@ -1,5 +1,5 @@
 /**
- * A tab's subscriptions and responders on a bus hosted elsewhere (a leader tab): each keeps its id, pattern
+ * A tab's subscriptions and responders on a bus hosted elsewhere (a worker, a leader tab): each keeps its id, pattern
  * and queue, so it can be re-created on the next host, and the session events that feed it (deliveries,
  * asks, ended, undeliverable, connection state) are dispatched here.
  * @module
@@ -157,8 +157,10 @@ export class TabSubscriptions {
     return false;
   }
 
-  /** Ends every subscription (each tells the host through `unsubscribe`). */
-  async closeAll(): Promise<void> {
-    await Promise.all([...this.#entries.values()].map((e) => e.sub.unsubscribe()));
+  /** Ends every subscription (each tells the host through `unsubscribe`), reporting `reason` to each when given. */
+  async closeAll(reason?: Error): Promise<void> {
+    const entries = [...this.#entries.values()];
+    if (reason !== undefined) for (const e of entries) e.sub.reportError(reason);
+    await Promise.all(entries.map((e) => e.sub.unsubscribe()));
   }
 }
