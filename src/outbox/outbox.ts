@@ -16,6 +16,7 @@ import { ageOf, monotonicNow } from './clock.js';
 import { idbStore } from './idb-store.js';
 import { requestPersistentStorage } from './persist.js';
 import { Relay } from './relay.js';
+import { OUTBOX_SYNC_TAG, registerBackgroundSync, type serviceWorkerRelay } from './service-worker.js';
 import type { RelayError, RelayOptions } from './relay-options.js';
 import { OutboxStatusEvent, initialStatus, statusChanged, type OutboxStatus, type RelayState } from './status.js';
 import type { DeadLetter, OutboxStore } from './store.js';
@@ -47,6 +48,12 @@ export interface OutboxOptions {
   duplicateWindowMs?: number;
   /** Status is re-read from the store at least this often (default 1000 ms) and at most every 100 ms. */
   statusIntervalMs?: number;
+  /**
+   * After a publish is stored, ask the browser for a Background Sync with this tag (`true`: `isoflux-outbox`),
+   * at most once per 5 s, so a Service Worker running {@link serviceWorkerRelay} delivers even when every tab
+   * closes first. Needs a registered Service Worker; does nothing where there is no Background Sync.
+   */
+  backgroundSync?: boolean | string;
   /** Closes the outbox when aborted. */
   signal?: AbortSignal;
   /**
@@ -112,6 +119,8 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
   #unwatch: () => void;
   #closing: Promise<void> | undefined;
   #ownError: RelayError | undefined;
+  readonly #syncTag: string | undefined;
+  #syncAskedAt = -Infinity;
 
   constructor(options: OutboxOptions = {}) {
     super();
@@ -124,6 +133,7 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     this.#windowMs = options.duplicateWindowMs ?? 120_000;
     if (!(this.#windowMs > 0)) throw new InvalidArgumentError(`duplicateWindowMs must be positive, got ${String(options.duplicateWindowMs)}`);
     this.#telemetry = options.telemetry;
+    this.#syncTag = options.backgroundSync === true ? OUTBOX_SYNC_TAG : options.backgroundSync || undefined;
     this.#batcher = new AppendBatcher(this.store, () => this.#scheduleStatus());
     const store = this.store;
     this.deadLetters = {
@@ -170,9 +180,15 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     const id = options?.id ?? nextId();
     const key = options?.key ?? this.#keyOf(subject, payload, id);
     // the headers stored are the ones sent on delivery: with telemetry they carry the enqueue's trace context
-    return publishWithTelemetry(this.#telemetry, { system: 'outbox', subject, id }, options?.headers, (headers) =>
+    const stored = publishWithTelemetry(this.#telemetry, { system: 'outbox', subject, id }, options?.headers, (headers) =>
       this.#batcher.add({ id, subject, key, payload, headers: headers ?? {}, enqueuedAt: monotonicNow() }),
     );
+    if (this.#syncTag !== undefined)
+      stored.then(
+        () => this.#askForSync(this.#syncTag as string),
+        () => undefined,
+      );
+    return stored;
   }
 
   /** The latest status (refreshed at least every `statusIntervalMs`; {@link refreshStatus} reads it now). */
@@ -280,6 +296,14 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     if (this.#state === 'none' || this.#state === 'standby' || this.#state === 'closed') return;
     this.#state = this.#paused ? 'paused' : this.#offline ? 'offline' : 'relaying';
     this.#scheduleStatus();
+  }
+
+  /** {@link OutboxOptions.backgroundSync}: at most one registration per 5 s (the browser coalesces a tag anyway). */
+  #askForSync(tag: string): void {
+    const now = monotonicNow();
+    if (now - this.#syncAskedAt < 5000) return;
+    this.#syncAskedAt = now;
+    void registerBackgroundSync(tag);
   }
 
   #changed(count: number): number {

@@ -154,19 +154,32 @@ async function runOnce(
   return locks === undefined ? body(true) : locks.request(lockName, { ifAvailable: true }, body);
 }
 
+interface SyncRegistrationLike {
+  readonly active: unknown;
+  readonly sync?: { register(tag: string): Promise<void> };
+}
+
+interface ServiceWorkerContainerLike {
+  readonly ready: Promise<SyncRegistrationLike>;
+  getRegistration(): Promise<SyncRegistrationLike | undefined>;
+}
+
 /**
  * From a tab: asks the browser for a Background Sync (`tag`, default `isoflux-outbox`) so the Service
  * Worker relays once the network is back, even if every tab is closed by then. Call it after publishing
- * while offline or while the relay fails. Resolves false where there is no Service Worker or no Background
- * Sync (Firefox, Safari: the worker relays on start and `online` instead).
+ * while offline or while the relay fails (or pass `backgroundSync: true` to the outbox). Resolves false
+ * where this page has no Service Worker (it never waits for one to appear) or there is no Background Sync
+ * (Firefox, Safari: the worker relays on start and `online` instead).
  */
 export async function registerBackgroundSync(tag: string = OUTBOX_SYNC_TAG): Promise<boolean> {
-  const container = (globalThis as { navigator?: { serviceWorker?: { ready: Promise<{ sync?: { register(tag: string): Promise<void> } }> } } }).navigator
-    ?.serviceWorker;
+  const container = (globalThis as { navigator?: { serviceWorker?: ServiceWorkerContainerLike } }).navigator?.serviceWorker;
   if (container === undefined) return false;
-  const registration = await container.ready;
-  if (registration.sync === undefined) return false;
   try {
+    const found = await container.getRegistration();
+    if (found === undefined) return false;
+    // a worker still installing becomes active soon: sync.register needs an active one
+    const registration = found.active ? found : await container.ready;
+    if (registration.sync === undefined) return false;
     await registration.sync.register(tag);
     return true;
   } catch {

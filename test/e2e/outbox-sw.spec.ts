@@ -33,11 +33,20 @@ const countSoon = (): Promise<number> => count().catch(() => -1);
 /** The `i` of each message in the stream, in stream order. */
 const storedIds = async (): Promise<string[]> => (await readStream(ns)).map((m) => `${(m.payload as { i: number }).i}`);
 
-async function tabWithWorker(context: BrowserContext, problems: string[], relay: boolean, delayMs = 0): Promise<Page> {
+async function tabWithWorker(context: BrowserContext, problems: string[], options: { delayMs?: number; backgroundSync?: boolean } = {}): Promise<Page> {
   const [page] = await openTabs(context, `${server.url}outbox.html`, 1, problems);
   await page!.evaluate((u) => window.outboxTab.registerWorker(u), `/outbox-sw.ts?database=${ns}&ws=${encodeURIComponent(nats.wsUrl!)}`);
-  await page!.evaluate((o) => window.outboxTab.open(o), relay ? { database: ns, wsUrl: nats.wsUrl!, delayMs } : { database: ns });
+  await page!.evaluate((o) => window.outboxTab.open(o), { database: ns, wsUrl: nats.wsUrl!, ...options });
   return page!;
+}
+
+/** Background Sync events the browser records for the origin (registrations, dispatches), as `eventName`s. */
+async function observeSyncs(cdp: CDPSession): Promise<string[]> {
+  const names: string[] = [];
+  cdp.on('BackgroundService.backgroundServiceEventReceived', ({ backgroundServiceEvent }) => void names.push(backgroundServiceEvent.eventName));
+  await cdp.send('BackgroundService.setRecording', { shouldRecord: true, service: 'backgroundSync' });
+  await cdp.send('BackgroundService.startObserving', { service: 'backgroundSync' });
+  return names;
 }
 
 /** The registration id of the origin's Service Worker, through a page-level CDP session (on any page). */
@@ -56,15 +65,16 @@ async function registrationOf(cdp: CDPSession): Promise<string> {
 test('enqueued while the broker is down, delivered by the Service Worker on sync with every tab closed', async ({ context }) => {
   const problems: string[] = [];
   await nats.stop();
-  const page = await tabWithWorker(context, problems, true);
-  await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 50, 10), `${ns}.orders`);
-  expect(await page.evaluate(() => window.outboxTab.requestSync())).toBe(true);
-  expect((await page.evaluate(() => window.outboxTab.status())).depth).toBe(50);
-
   // a page of no origin keeps the browser context (and a CDP session) while every tab of the origin closes
   const blank = await context.newPage();
   const cdp = await context.newCDPSession(blank);
+  const page = await tabWithWorker(context, problems, { backgroundSync: true });
+  const syncs = await observeSyncs(cdp);
   const registrationId = await registrationOf(cdp);
+  // the outbox asks for a sync itself (`backgroundSync: true`) once a publish is stored
+  await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 50, 10), `${ns}.orders`);
+  await expect.poll(() => syncs).toContain('Registered sync');
+  expect((await page.evaluate(() => window.outboxTab.status())).depth).toBe(50);
   await page.close();
   expect(context.pages().map((p) => p.url())).toEqual(['about:blank']);
 
@@ -78,7 +88,8 @@ test('enqueued while the broker is down, delivered by the Service Worker on sync
   expect(await storedIds()).toEqual(Array.from({ length: 50 }, (_, i) => `${i}`));
 
   // a tab opened afterwards finds nothing left to send
-  const after = await tabWithWorker(context, problems, true);
+  const after = await tabWithWorker(context, problems);
+  console.log(`background sync events: ${syncs.join(', ')}`);
   await expect.poll(async () => (await after.evaluate(() => window.outboxTab.status())).depth).toBe(0);
   expect(await after.evaluate(() => window.outboxTab.sends())).toBe(0);
   expect(await count()).toBe(50);
@@ -87,7 +98,7 @@ test('enqueued while the broker is down, delivered by the Service Worker on sync
 
 test('one relay at a time: while a tab relays, a sync wake-up of the worker stands aside', async ({ context }) => {
   const problems: string[] = [];
-  const page = await tabWithWorker(context, problems, true, 5);
+  const page = await tabWithWorker(context, problems, { delayMs: 5 });
   const runs = () => page.evaluate(() => window.outboxTab.workerRuns());
   await runs(); // starts listening
   await expect.poll(async () => (await page.evaluate(() => window.outboxTab.status())).relay).toBe('relaying');

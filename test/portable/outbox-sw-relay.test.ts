@@ -5,7 +5,7 @@
  * browser retries), joins a wake-up already running, and stands aside while another context holds the lock.
  */
 import { describe, expect, it } from 'vitest';
-import { memoryStore, serviceWorkerRelay, type RelayRunOutcome } from '../../src/outbox/index.js';
+import { createOutbox, memoryStore, registerBackgroundSync, serviceWorkerRelay, type RelayRunOutcome } from '../../src/outbox/index.js';
 import { ScriptedTarget } from './outbox-fixtures.js';
 
 let locks = 0;
@@ -84,5 +84,14 @@ describe('serviceWorkerRelay: one wake-up', () => {
     release();
     await holder; // the lock is free
     expect(await run('sync')).toMatchObject({ result: 'drained' });
+  });
+
+  it('backgroundSync on an outbox without a Service Worker: publishing works, no sync is registered', async () => {
+    expect(await registerBackgroundSync()).toBe(false); // no worker registered for this page or runtime
+    const outbox = createOutbox({ store: memoryStore(), backgroundSync: true });
+    await outbox.publish('a.b', 1);
+    await outbox.publish('a.b', 2);
+    expect((await outbox.refreshStatus()).depth).toBe(2);
+    await outbox.close();
   });
 });
