@@ -96,6 +96,16 @@ function subscriberRows(model: FlowModel, watched: readonly WatchedSubscription[
 }
 
 /**
+ * `3/8`, with the peak when there was one. A subscription's `pending` counts blocked publishers too (the
+ * `block` policy): what is above the buffer's size is said as publishers waiting.
+ */
+function fillText(pending: number, size: number, peak: number): string {
+  const now = pending > size ? `${size}/${size} + ${pending - size} publishers waiting` : `${pending}/${size}`;
+  if (peak === 0) return now;
+  return `${now} (peak ${peak > size ? `full + ${peak - size} publishers waiting` : peak})`;
+}
+
+/**
  * Each subscriber: its buffer fill (when its subscription is watched) with the peak seen (a tick: bursts
  * come and go between two refreshes), delivered, dropped (why), failed. `peaks` keeps the peaks by row.
  */
@@ -136,7 +146,7 @@ export function subscribersView(model: FlowModel, watched: readonly WatchedSubsc
               ...(peak > 0 && peakX !== undefined
                 ? [svg('line', { class: 'if-peak', x1: peakX.toFixed(1), x2: peakX.toFixed(1), y1: y - 1, y2: y + ROW - 3 }, svg('title', {}, `peak ${peak}`))]
                 : []),
-              label(LABEL_W + 6, y + 15, `${row.pending}/${row.bufferSize}${peak > 0 ? ` (peak ${peak})` : ''}`, { class: 'if-figure' }),
+              label(LABEL_W + 6, y + 15, fillText(row.pending ?? 0, row.bufferSize ?? 0, peak), { class: 'if-figure' }, 60),
             ]),
         label(
           LABEL_W + barW + 10,

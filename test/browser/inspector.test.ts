@@ -49,6 +49,23 @@ describe('the inspector', () => {
     expect(sub!.textContent).toContain('overflow 1');
   });
 
+  it('taps a real memory bus: its publishes per subject and its subscriber’s deliveries', async () => {
+    const bus = createMemoryBus();
+    cleanup.push(() => bus.close());
+    const { inspector, root } = mount({ buses: { mem: bus } });
+    let handled = 0;
+    await bus.subscribe('orders.*', () => void handled++).ready;
+    for (let i = 0; i < 3; i++) await bus.publish('orders.created', { i });
+    await bus.publish('orders.paid', {});
+    await expect.poll(() => handled).toBe(4);
+    inspector.refresh();
+    expect(rows(root, 'subjects').map((r) => [r.dataset['bus'], r.dataset['subject'], r.dataset['inWindow']])).toEqual([
+      ['mem', 'orders.created', '3'],
+      ['mem', 'orders.paid', '1'],
+    ]);
+    expect(rows(root, 'subscribers')[0]!.dataset).toMatchObject({ bus: 'mem', pattern: 'orders.*', delivered: '4', dropped: '0' });
+  });
+
   it('draws a watched subscription’s buffer fill from its live stats', async () => {
     const bus = createMemoryBus();
     cleanup.push(() => bus.close());
@@ -69,6 +86,22 @@ describe('the inspector', () => {
     inspector.refresh();
     expect(rows(root, 'subscribers')[0]!.dataset).toMatchObject({ pending: '0', peak: '4' });
     expect(rows(root, 'subscribers')[0]!.querySelector('.if-peak')).not.toBeNull();
+    expect(rows(root, 'subscribers')[0]!.textContent).toContain('0/4 (peak 4)');
+  });
+
+  it('says what is above a block subscription’s buffer: publishers waiting', async () => {
+    const bus = createMemoryBus();
+    cleanup.push(() => bus.close());
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const subscription = bus.subscribe('work.*', () => gate, { bufferSize: 2, overflow: 'block' });
+    const { inspector, root } = mount({ subscriptions: [{ bus: 'mem', subscription, bufferSize: 2 }] });
+    const published = Array.from({ length: 6 }, (_, i) => bus.publish('work.item', i));
+    await expect.poll(() => subscription.stats.pending).toBe(5); // one in the handler, two buffered, three publishers blocked
+    inspector.refresh();
+    expect(rows(root, 'subscribers')[0]!.textContent).toContain('2/2 + 3 publishers waiting');
+    release();
+    await Promise.all(published);
   });
 
   it('draws a real outbox’s depth and a connection’s state over time', async () => {

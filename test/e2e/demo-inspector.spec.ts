@@ -75,6 +75,8 @@ test('the inspector draws each memory lane’s buffer and drops as its card coun
     const agree = async (): Promise<boolean> => (await card.locator('[data-stat="dropped"]').textContent()) === (await row.getAttribute('data-dropped'));
     await expect.poll(agree).toBe(true);
   }
+  // the wiretap of the memory bus: the burst's 200 publishes in one subject's row
+  await expect(section(page, 'subjects').locator('[data-bus="memory"][data-subject="demo.burst"]')).toHaveAttribute('data-total', '200');
   const dropNewest = section(page, 'subscribers').locator('[data-pattern="> (drop-newest)"]');
   await expect.poll(async () => Number(await dropNewest.getAttribute('data-dropped'))).toBeGreaterThan(0);
   await expect(section(page, 'subscribers').locator('[data-pattern="> (block)"]')).toHaveAttribute('data-dropped', '0');
@@ -103,6 +105,10 @@ test('connection state, outbox depth and the queue group’s leading tab agree w
   await expect(leader).toHaveAttribute('data-standby', '1');
   await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-here', 'false');
   await expect(section(second, 'leaders').locator('[data-queue="demo-tabs"]')).toHaveAttribute('data-leader', me!);
+  // jobs sent in the second tab: the wiretap of the first tab's broadcast bus counts them delivered here
+  await panel(second, 'broadcast').getByTestId('send-jobs').click();
+  await expect(panel(page, 'broadcast').getByTestId('handled-here')).toHaveText('10');
+  await expect(section(page, 'subscribers').locator('[data-bus="tabs"][data-pattern="demo.jobs"][data-queue="demo-tabs"]')).toHaveAttribute('data-delivered', '10');
   // presence (isoflux/presence in the cross-tab panel) lists both tabs
   for (const p of [page, second]) await expect(panel(p, 'broadcast').getByTestId('presence-count')).toHaveText('2');
   // the leader closes: the second tab takes over, and its inspector says so
