@@ -6,7 +6,8 @@
  * reloads, crashes and offline time; FIFO per subject or key, backoff with jitter, dead letters, status; and
  * `serviceWorkerRelay` for delivery with every tab closed (Background Sync), one relay at a time.
  */
-export { Outbox, createOutbox, type DeadLetters, type OrderBy, type OutboxOptions, type OutboxPublishOptions } from './outbox.js';
+export { Outbox, createOutbox } from './outbox.js';
+export type { DeadLetters, OrderBy, OutboxOptions, OutboxPublishOptions } from './options.js';
 export { idbStore, type IdbStoreOptions } from './idb-store.js';
 export { memoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { StorageQuotaError } from '../core/errors.js';
