@@ -9,8 +9,8 @@ import type { PublishOptions, Publisher } from '../core/interfaces.js';
 import type { Headers } from '../core/message.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
 import { TAP, type Tappable, type Taps } from '../core/wiretap.js';
-import { memoryStore } from '../outbox/memory-store.js';
-import { createOutbox, type Outbox, type OutboxOptions } from '../outbox/outbox.js';
+// the public entry, not its files: the outbox's internal layout may move
+import { createOutbox, memoryStore, type Outbox, type OutboxOptions } from '../outbox/index.js';
 import { TapSource } from './emit.js';
 
 /** A message the target accepted. */
