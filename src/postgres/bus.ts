@@ -3,18 +3,18 @@
  * the caller owns.
  * @module
  */
-import { subscribeArguments } from '../core/subscribe-args.js';
 import { jsonCodec, type Codec } from '../core/codec.js';
-import { ClosedError, InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
-import type { Consumer, Handler, PublishOptions, Publisher, SubscribeOptions, Subscriber, Subscription } from '../core/interfaces.js';
+import type { PublishOptions } from '../core/interfaces.js';
 import type { Headers } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
-import { assertSubject } from '../core/subject.js';
 import { SubjectTrie } from '../core/subject-trie.js';
-import { BufferedSubscription } from '../core/subscription.js';
-import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
-import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
+import type { Telemetry } from '../core/telemetry.js';
+import type { AnyTopics, TopicMap } from '../core/topics.js';
+import { TransportBus } from '../transport/bus.js';
+import type { Driver, Listener, SendOptions, Sink } from '../transport/driver.js';
+import { checkFunction } from '../transport/options.js';
 import { ChannelMap, checkNamespace, checkPartitionTokens } from './channel.js';
 import { encodeEnvelope, encodeTextEnvelope } from './envelope.js';
 import { plainJsonText } from './payload.js';
@@ -85,18 +85,9 @@ interface Listening {
 
 const NOTHING: Promise<void> = Promise.resolve();
 
-/**
- * A bus over LISTEN/NOTIFY. Delivery is **at-most-once**: a message published while a subscriber's
- * connection is down is lost for it (the `postgres` client re-LISTENs on reconnect, see `onListen`).
- * Messages from one bus arrive in publish order. Payloads are limited to 7999 bytes per notification
- * (envelope included): larger ones fail with `payload_too_large` before anything is sent. Identical
- * notifications (same subject, id, headers and payload) sent in one transaction are merged by PostgreSQL.
- * Queue groups and request/reply are not offered (NOTIFY can neither pick one listener nor tell that
- * nobody listens): they throw `unsupported` / are absent.
- */
-export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M, PostgresPublishOptions>, Subscriber<M>, AsyncDisposable {
-  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
-  declare readonly '~topics'?: M;
+/** The postgres transport's wire: NOTIFY out (batched), one LISTEN per channel in, a local trie to route. */
+class PostgresDriver implements Driver<PostgresPublishOptions> {
+  readonly name = 'postgres';
   readonly #sql: PostgresSql;
   readonly #channels: ChannelMap;
   readonly #codec: Codec<unknown>;
@@ -105,66 +96,38 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
    * bodies read as text (see `ReceiverContext.jsonText`), without a UTF-8 round trip each way.
    */
   readonly #jsonText: boolean;
-  /** The last subject that passed assertSubject (a burst to one subject checks it once). */
-  #checkedSubject: string | undefined = undefined;
   readonly #schema: StandardSchemaV1 | undefined;
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #onListen: ((channel: string) => void) | undefined;
   readonly #sender: NotifySender;
-  readonly #telemetry: Telemetry | undefined;
-  readonly #routes = new SubjectTrie<BufferedSubscription<unknown>>();
+  readonly #routes = new SubjectTrie<Sink>();
   readonly #listening = new Map<string, Listening>();
-  readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
-  #published = 0;
   #foreign = 0;
-  #closed = false;
 
-  constructor(sql: PostgresSql, options: PostgresBusOptions = {}) {
-    if (typeof sql?.listen !== 'function' || typeof sql.unsafe !== 'function') throw new InvalidArgumentError('createPostgresBus needs a client from `postgres(url)` (the porsager `postgres` package)');
+  constructor(sql: PostgresSql, options: PostgresBusOptions) {
+    if (typeof sql?.listen !== 'function' || typeof sql.unsafe !== 'function') throw new InvalidArgumentError('createPostgresBus needs a client from `postgres(url)` (the porsager `postgres` package)', 'sql');
     this.#sql = sql;
     this.#channels = new ChannelMap(checkNamespace(options.namespace ?? 'isoflux'), checkPartitionTokens(options.partitionTokens ?? 0));
     this.#codec = options.codec ?? jsonCodec();
     this.#jsonText = options.codec === undefined;
     this.#schema = options.schema;
     this.#onError = options.onError;
-    this.#onListen = options.onListen;
+    this.#onListen = checkFunction('onListen', options.onListen);
     this.#sender = new NotifySender(sql);
-    this.#telemetry = options.telemetry;
-    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
-  get stats(): PostgresBusStats {
-    return { published: this.#published, foreign: this.#foreign, subscriptions: this.#subscriptions.size };
+  stats(): { readonly foreign: number } {
+    return { foreign: this.#foreign };
   }
 
-  get isClosed(): boolean {
-    return this.#closed;
-  }
-
-  /**
-   * Resolves once PostgreSQL accepted the NOTIFY (with `transaction`: once it is queued in the transaction;
-   * delivery follows the COMMIT). Rejects with `invalid_subject`, `not_serializable`, `payload_too_large`
-   * (nothing sent), `closed`, `aborted` (not yet sent), or `connection_failed` (maybe not sent).
-   */
-  publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PostgresPublishOptions): Promise<void> {
-    const id = options?.id ?? nextId();
-    if (!this.#telemetry?.enabled()) return this.#publish(subject, payload, id, options?.headers, options);
-    return publishWithTelemetry(this.#telemetry, { system: 'postgres', subject, id }, options?.headers, (headers) => this.#publish(subject, payload, id, headers, options));
-  }
-
-  #publish(subject: string, payload: unknown, id: string, headers: Headers | undefined, options: PostgresPublishOptions | undefined): Promise<void> {
+  send(subject: string, payload: unknown, options: SendOptions<PostgresPublishOptions> | undefined): Promise<void> {
     try {
-      if (this.#closed) throw new ClosedError('PostgresBus');
-      // only a string can skip the check: an undefined subject must not match the unset cache
-      if (typeof subject !== 'string' || subject !== this.#checkedSubject) {
-        assertSubject(subject, { wildcards: false });
-        this.#checkedSubject = subject;
-      }
+      const id = options?.id ?? nextId();
+      const headers = options?.headers;
       checkHeaders(headers);
       const json = this.#jsonText ? plainJsonText(payload) : undefined;
       const text = json === undefined ? encodeEnvelope(subject, id, headers, this.#codec.encode(payload)) : encodeTextEnvelope(subject, id, headers, json);
       const channel = this.#channels.forSubject(subject);
-      this.#published++;
       const transaction = options?.transaction;
       if (transaction === undefined) return this.#sender.send(channel, text, subject, options?.signal);
       return notifyMany(transaction, [channel], [text]).catch((error: unknown) => Promise.reject(fromPostgresError(error, `publish on ${JSON.stringify(subject)}`)));
@@ -173,39 +136,19 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
     }
   }
 
-  subscribe<P extends string>(pattern: SubscribePattern<M, P>, handler: Handler<PatternPayload<M, P>>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>>;
-  subscribe<P extends string>(pattern: SubscribePattern<M, P>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>> & Consumer<PatternPayload<M, P>>;
   /**
-   * Registers locally at once and LISTENs on the pattern's channel (once per channel per bus): `ready`
-   * resolves when the LISTEN is active. If the LISTEN fails the error goes to `onError` and the subscription
-   * closes. Throws `unsupported` for `queue` and, on a partitioned bus, for wildcards in the partition tokens.
+   * Routes locally at once and LISTENs on the pattern's channel (once per channel per bus): `ready`
+   * resolves when the LISTEN is active. Throws `unsupported` for `queue` and, on a partitioned bus, for
+   * wildcards in the partition tokens.
    */
-  subscribe<P extends string>(
-    pattern: SubscribePattern<M, P>,
-    handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions,
-    maybeOptions?: SubscribeOptions,
-  ): BufferedSubscription<PatternPayload<M, P>> {
-    if (this.#closed) throw new ClosedError('PostgresBus');
-    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError);
-    if (options?.queue !== undefined) {
+  listen(pattern: string, queue: string | undefined, sink: Sink): Listener {
+    if (queue !== undefined) {
       throw new PostgresUnsupportedError('queue groups', 'every LISTENing session receives every NOTIFY. Use NATS (or a table with SELECT … FOR UPDATE SKIP LOCKED) for work queues.');
     }
     const channel = this.#channels.forPattern(pattern);
     const ready = this.#acquire(channel);
-    const subscription: BufferedSubscription<PatternPayload<M, P>> = new BufferedSubscription(pattern, handler, options, {
-      ready,
-      telemetry: this.#telemetry,
-      system: 'postgres',
-      onClose: () => this.#remove(pattern, channel, subscription as BufferedSubscription<unknown>),
-    });
-    const erased = subscription as BufferedSubscription<unknown>;
-    this.#subscriptions.add(erased);
-    this.#routes.insert(pattern, erased);
-    ready.catch((error: unknown) => {
-      subscription.reportError(error);
-      void subscription.unsubscribe();
-    });
-    return subscription.start();
+    this.#routes.insert(pattern, sink);
+    return { ready, close: () => this.#remove(pattern, channel, sink) };
   }
 
   #acquire(channel: string): Promise<void> {
@@ -226,9 +169,8 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
     );
   }
 
-  #remove(pattern: string, channel: string, subscription: BufferedSubscription<unknown>): Promise<void> {
-    if (!this.#subscriptions.delete(subscription)) return NOTHING;
-    this.#routes.remove(pattern, subscription);
+  #remove(pattern: string, channel: string, sink: Sink): Promise<void> {
+    this.#routes.remove(pattern, sink);
     const entry = this.#listening.get(channel);
     if (entry === undefined || --entry.refs > 0) return NOTHING;
     this.#listening.delete(channel);
@@ -247,19 +189,30 @@ export class PostgresBus<M extends TopicMap = AnyTopics> implements Publisher<M,
     }
   }
 
-  /**
-   * Waits for publishes already accepted to reach PostgreSQL, then ends every subscription and UNLISTENs.
-   * The caller's `postgres` client stays open. Idempotent.
-   */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#sender.idle();
-    await Promise.all([...this.#subscriptions].map((s) => s.unsubscribe()));
+  /** Publishes already accepted reach PostgreSQL before the subscriptions end. */
+  flush(): Promise<void> {
+    return this.#sender.idle();
   }
+}
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+/**
+ * A bus over LISTEN/NOTIFY. Delivery is **at-most-once**: a message published while a subscriber's
+ * connection is down is lost for it (the `postgres` client re-LISTENs on reconnect, see `onListen`).
+ * Messages from one bus arrive in publish order. Payloads are limited to 7999 bytes per notification
+ * (envelope included): larger ones fail with `payload_too_large` before anything is sent. Identical
+ * notifications (same subject, id, headers and payload) sent in one transaction are merged by PostgreSQL.
+ * Queue groups and request/reply are not offered (NOTIFY can neither pick one listener nor tell that
+ * nobody listens): they throw `unsupported` / are absent.
+ *
+ * `publish` resolves once PostgreSQL accepted the NOTIFY (with `transaction`: once it is queued in the
+ * transaction; delivery follows the COMMIT). It rejects with `invalid_subject`, `not_serializable`,
+ * `payload_too_large` (nothing sent), `closed`, `aborted` (not yet sent), or `connection_failed` (maybe not
+ * sent). `close()` waits for publishes already accepted to reach PostgreSQL, then ends every subscription and
+ * UNLISTENs; the caller's `postgres` client stays open.
+ */
+export class PostgresBus<M extends TopicMap = AnyTopics> extends TransportBus<M, PostgresPublishOptions, PostgresBusStats> {
+  constructor(sql: PostgresSql, options: PostgresBusOptions = {}) {
+    super(new PostgresDriver(sql, options), options);
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../../../src/memory/index.js';
+import { createPostgresBus, type PostgresSql } from '../../../src/postgres/index.js';
 import { tap, type TapEvent } from '../../../src/index.js';
 import { createBus, type Driver, type Sink } from '../../../src/transport/index.js';
 import { newMessage } from '../../../src/core/message.js';
@@ -40,9 +41,16 @@ function loopDriver(): Driver & { sent: string[] } {
   };
 }
 
+const unusedSql = {
+  listen: () => Promise.reject(new Error('not used')),
+  unsafe: () => Promise.reject(new Error('not used')),
+} as unknown as PostgresSql;
+
 const builders: Array<[string, (signal?: AbortSignal) => { close(): Promise<void>; isClosed: boolean }]> = [
   ['memory', (signal) => createMemoryBus({ signal })],
   ['a facade on a plain driver', (signal) => createBus(loopDriver(), { signal })],
+  // no subscription, so the client is never called: only the bus's own lifetime is under test
+  ['postgres', (signal) => createPostgresBus(unusedSql, { signal })],
 ];
 
 describe('the facade', () => {
