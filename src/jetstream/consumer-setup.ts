@@ -4,8 +4,11 @@
  */
 import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type JetStreamClient } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
-import type { Codec } from '../core/codec.js';
+import { jsonCodec, type Codec } from '../core/codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { checkFunction } from '../transport/options.js';
+import { checkCodec, checkInteger, checkOneOf, checkSchema } from '../transport/wire-options.js';
+import type { Taps } from '../core/wiretap.js';
 import type { Message } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { ConsumeInfo, Telemetry } from '../core/telemetry.js';
@@ -21,18 +24,75 @@ import { termReasonSupport } from './server-version.js';
  */
 export type DeliverFrom = 'all' | 'new' | 'last' | 'last-per-subject' | { sequence: number } | { time: Date | string };
 
-/** How received messages are checked, settled and retried. */
+/** How received messages are checked, settled and retried: the retry triple `maxAttempts` / `backoff` / `isRetryable`. */
 export interface ConsumerBehaviour {
+  /** Turns bytes into payloads (default `jsonCodec()`). */
+  codec?: Codec<unknown>;
   /** Validates payloads; an invalid one is reported and dead-lettered (or terminated), never handled. */
   schema?: StandardSchemaV1;
-  /** Deliveries before a failing message goes to `deadLetter` (or is terminated). Default: unlimited. */
-  maxDeliver?: number;
-  /** Where messages go after `maxDeliver` failed deliveries, or when undecodable. */
+  /**
+   * Deliveries in total (the first one included) before a failing message goes to `deadLetter` (or is
+   * terminated), with the reason. Counted on the client: the server's own `max_deliver` is off, so a message
+   * that used up its deliveries is dead-lettered instead of silently parked. Default: unlimited. (Was `maxDeliver`.)
+   */
+  maxAttempts?: number;
+  /** Delay in ms before the redelivery after failed attempt `attempt` (1 after the first), sent with the automatic nak. Default: at once. (Was `retryDelayMs`.) */
+  backoff?: Backoff;
+  /** False for a handler error redelivery cannot fix: the message is dead-lettered (or terminated) at once. Default: every error is retried. */
+  isRetryable?: (error: unknown) => boolean;
+  /** Where messages go after `maxAttempts` failed deliveries, a non-retryable error, or when undecodable. */
   deadLetter?: DeadLetterTarget;
-  /** How long the server waits for an ack before redelivering (default 30000 ms). */
+  /**
+   * The consumer's `ack_wait` on the server: how long the server waits for an ack before it redelivers
+   * (default 30000 ms). A server setting, not a client timeout, so it keeps the server's name.
+   */
   ackWaitMs?: number;
-  /** Delay before redelivery after a failure (ms, or a function of the attempt). Default: at once. */
+  /** @deprecated Renamed {@link ConsumerBehaviour.maxAttempts} (same meaning); accepted until the next major version. */
+  maxDeliver?: number;
+  /** @deprecated Renamed {@link ConsumerBehaviour.backoff} (a number n is `() => n`); accepted until the next major version. */
   retryDelayMs?: number | ((attempt: number) => number);
+}
+
+/** Milliseconds to wait after failed attempt number `attempt` (the `Backoff` of `isoflux/middleware`). */
+export type Backoff = (attempt: number) => number;
+
+/** The behaviour without the deprecated names (mapped onto the new ones) and without unset keys, so layers can be spread. */
+export function normalizeBehaviour<B extends ConsumerBehaviour>(behaviour: B | undefined): B {
+  const out: Record<string, unknown> = {};
+  if (behaviour === undefined) return out as B;
+  for (const key in behaviour) if (behaviour[key] !== undefined) out[key] = behaviour[key];
+  const { maxDeliver, retryDelayMs } = out as ConsumerBehaviour;
+  if (maxDeliver !== undefined) {
+    if (out.maxAttempts !== undefined && out.maxAttempts !== maxDeliver) throw new InvalidArgumentError('give maxAttempts (maxDeliver is its deprecated name), not both', 'maxDeliver');
+    out.maxAttempts ??= maxDeliver;
+    delete out.maxDeliver;
+  }
+  if (retryDelayMs !== undefined) {
+    if (out.backoff !== undefined) throw new InvalidArgumentError('give backoff (retryDelayMs is its deprecated name), not both', 'retryDelayMs');
+    if (typeof retryDelayMs !== 'function' && !(typeof retryDelayMs === 'number' && retryDelayMs >= 0)) throw new InvalidArgumentError(`retryDelayMs must be >= 0 or a function, got ${String(retryDelayMs)}`, 'retryDelayMs');
+    out.backoff = typeof retryDelayMs === 'function' ? retryDelayMs : () => retryDelayMs;
+    delete out.retryDelayMs;
+  }
+  return out as B;
+}
+
+/**
+ * Checks a {@link ConsumerBehaviour} (normalized: see {@link normalizeBehaviour}) and a {@link DeliverFrom}
+ * synchronously, so bad options throw at the call (`invalid_argument` naming the option).
+ */
+export function checkBehaviour(behaviour: ConsumerBehaviour, deliver: DeliverFrom | undefined, durable: string | undefined): void {
+  checkCodec('codec', behaviour.codec);
+  checkSchema('schema', behaviour.schema);
+  checkInteger('maxAttempts', behaviour.maxAttempts);
+  checkInteger('maxDeliver', behaviour.maxDeliver);
+  checkInteger('ackWaitMs', behaviour.ackWaitMs);
+  checkFunction('backoff', behaviour.backoff);
+  checkFunction('isRetryable', behaviour.isRetryable);
+  if (durable !== undefined && !/^[^.*>\s]+$/.test(durable)) throw new InvalidArgumentError(`durable/queue name ${JSON.stringify(durable)} must be non-empty without '.', '*', '>' or whitespace`, 'durable');
+  if (deliver === undefined || typeof deliver === 'string') {
+    checkOneOf('deliver', deliver, ['all', 'new', 'last', 'last-per-subject']);
+  } else if ('sequence' in deliver) checkInteger('deliver.sequence', deliver.sequence);
+  else if (Number.isNaN(new Date(deliver.time).getTime())) throw new InvalidArgumentError(`deliver.time is not a valid date: ${String(deliver.time)}`, 'deliver.time');
 }
 
 /** A consumer created on the server, and whether it is ephemeral (deleted when we are done). */
@@ -40,23 +100,6 @@ export interface CreatedConsumer {
   readonly consumer: Consumer;
   readonly name: string;
   readonly ephemeral: boolean;
-}
-
-function positiveInteger(value: number | undefined, name: string): void {
-  if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw new InvalidArgumentError(`${name} must be a positive integer, got ${String(value)}`);
-}
-
-/** Checks a {@link ConsumerBehaviour} and a {@link DeliverFrom} synchronously, so bad options throw at the call. */
-export function checkBehaviour(behaviour: ConsumerBehaviour, deliver: DeliverFrom | undefined, durable: string | undefined): void {
-  positiveInteger(behaviour.maxDeliver, 'maxDeliver');
-  positiveInteger(behaviour.ackWaitMs, 'ackWaitMs');
-  const delay = behaviour.retryDelayMs;
-  if (delay !== undefined && typeof delay !== 'function' && !(delay >= 0)) throw new InvalidArgumentError(`retryDelayMs must be >= 0 or a function, got ${String(delay)}`);
-  if (durable !== undefined && !/^[^.*>\s]+$/.test(durable)) throw new InvalidArgumentError(`durable/queue name ${JSON.stringify(durable)} must be non-empty without '.', '*', '>' or whitespace`);
-  if (deliver === undefined || typeof deliver === 'string') {
-    if (deliver !== undefined && !['all', 'new', 'last', 'last-per-subject'].includes(deliver)) throw new InvalidArgumentError(`deliver must be all, new, last, last-per-subject, { sequence } or { time }, got ${JSON.stringify(deliver)}`);
-  } else if ('sequence' in deliver) positiveInteger(deliver.sequence, 'deliver.sequence');
-  else if (Number.isNaN(new Date(deliver.time).getTime())) throw new InvalidArgumentError(`deliver.time is not a valid date: ${String(deliver.time)}`);
 }
 
 function deliverPolicy(deliver: DeliverFrom = 'all'): Partial<ConsumerConfig> {
@@ -106,28 +149,29 @@ export async function createConsumer(js: JetStreamClient, stream: string, filter
 }
 
 /**
- * The {@link InboundPolicy} for `behaviour`; `telemetry` counts its ack outcomes and dead letters under `info`.
+ * The {@link InboundPolicy} for `behaviour`; `telemetry` counts its ack outcomes and dead letters under `info`, `taps`
+ * hears each settle (`acked`, `naked`, `terminated`, `dead-lettered`).
  * `nc` (when known) tells which settling forms the server honours.
  */
 export function inboundPolicy(
   js: JetStreamClient,
   nc: NatsConnection | undefined,
-  codec: Codec<unknown>,
   behaviour: ConsumerBehaviour,
   report: (error: unknown, message?: Message<unknown>) => void,
-  telemetry: Telemetry | undefined,
+  observers: { readonly telemetry: Telemetry | undefined; readonly taps: Taps | undefined },
   info: ConsumeInfo,
 ): InboundPolicy {
-  const delay = behaviour.retryDelayMs;
   return {
-    telemetry,
+    telemetry: observers.telemetry,
+    taps: observers.taps,
     info,
     js,
-    codec,
+    codec: behaviour.codec ?? jsonCodec(),
     schema: behaviour.schema,
-    maxDeliver: behaviour.maxDeliver,
+    maxAttempts: behaviour.maxAttempts,
     deadLetter: behaviour.deadLetter,
-    retryDelay: typeof delay === 'function' ? delay : () => delay,
+    backoff: behaviour.backoff,
+    isRetryable: behaviour.isRetryable,
     report,
     termReason: termReasonSupport(nc),
   };

@@ -9,6 +9,8 @@ import { createMessage, type Acker, type Message } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import type { ConsumeInfo, SettleOutcome, Telemetry } from '../core/telemetry.js';
 import { decodePayload } from '../nats/internal.js';
+import { tapSettle, type SettleKind } from '../transport/settle-taps.js';
+import { tapClock, type Taps } from '../core/wiretap.js';
 import { letterFor, sendDeadLetter, type DeadLetterTarget } from './dead-letter.js';
 import { identify } from './message-id.js';
 
@@ -18,14 +20,18 @@ export interface InboundPolicy {
   readonly codec: Codec<unknown>;
   readonly schema: StandardSchemaV1 | undefined;
   /** Deliveries allowed before a failing message is dead-lettered (undefined: unlimited). */
-  readonly maxDeliver: number | undefined;
+  readonly maxAttempts: number | undefined;
   readonly deadLetter: DeadLetterTarget | undefined;
-  /** Redelivery delay after a failure on `attempt`, for automatic naks. */
-  readonly retryDelay: (attempt: number) => number | undefined;
+  /** Redelivery delay after failed attempt `attempt`, for automatic naks (undefined: at once). */
+  readonly backoff: ((attempt: number) => number) | undefined;
+  /** False for an error redelivery cannot fix: dead-lettered at once (undefined: every error is retried). */
+  readonly isRetryable: ((error: unknown) => boolean) | undefined;
   /** Reports a message that cannot be processed (decode failure, failed dead-lettering). */
   report(error: unknown, message?: Message<unknown>): void;
   /** Counts ack outcomes and dead letters. */
   readonly telemetry: Telemetry | undefined;
+  /** Hears every settle and dead letter (the bus's or consumer's wiretap). */
+  readonly taps: Taps | undefined;
   /** The subscription or consumer the outcomes are counted for. */
   readonly info: ConsumeInfo;
   /** Whether the server settles a term that carries a reason (see `server-version.ts`); asked at each term. */
@@ -45,18 +51,30 @@ function describe(error: unknown): string {
  * A term carries its reason only to a server that honours it: older ones ignore `+TERM <reason>` entirely
  * and redeliver, so there the reason stays on the client (dead letters keep it in their headers).
  */
-function settle(jm: JsMsg, policy: InboundPolicy, outcome: SettleOutcome, delayMs?: number, reason?: string): void {
+function settle(jm: JsMsg, policy: InboundPolicy, outcome: SettleOutcome, delayMs?: number, reason?: string, deliveredAt?: number): void {
   if (outcome === 'ack') jm.ack();
   else if (outcome === 'nak') jm.nak(delayMs);
   else jm.term(reason !== undefined && reason.length > 0 && policy.termReason() ? reason : undefined);
   if (policy.telemetry?.enabled()) policy.telemetry.settled(policy.info, outcome);
+  if (policy.taps?.active) tapSettle(policy.taps, SETTLE_TAP[outcome], policy.info, tapped(jm), deliveredAt, reason);
+}
+
+const SETTLE_TAP: Readonly<Record<SettleOutcome, SettleKind>> = { ack: 'acked', nak: 'naked', term: 'terminated' };
+
+/** What a settle tap event names: the subject and the id handlers see. */
+function tapped(jm: JsMsg): { subject: string; id: string } {
+  return { subject: jm.subject, id: identify(jm).id };
 }
 
 /** Settles one JetStream message once; a nak on the last allowed delivery dead-letters it instead. */
 class JetStreamAcker implements Acker {
   #settled = false;
+  /** A tap clock reading when the message arrived (only while tapped): settle events get a `durationMs`. */
+  readonly #at: number | undefined;
 
-  constructor(readonly jm: JsMsg, readonly policy: InboundPolicy) {}
+  constructor(readonly jm: JsMsg, readonly policy: InboundPolicy) {
+    this.#at = policy.taps?.active ? tapClock() : undefined;
+  }
 
   #claim(): boolean {
     if (this.#settled) return false;
@@ -65,7 +83,7 @@ class JetStreamAcker implements Acker {
   }
 
   ack(): Promise<void> {
-    if (this.#claim()) settle(this.jm, this.policy, 'ack');
+    if (this.#claim()) settle(this.jm, this.policy, 'ack', undefined, undefined, this.#at);
     return DONE;
   }
 
@@ -73,20 +91,28 @@ class JetStreamAcker implements Acker {
     return this.fail(undefined, delayMs);
   }
 
-  /** A failed attempt: redeliver (after `delayMs`), or dead-letter when this was the last allowed delivery. */
+  /**
+   * A failed attempt: redeliver (after `delayMs`), or dead-letter when this was the last allowed delivery
+   * or `isRetryable` says redelivering cannot fix `error`.
+   */
   fail(error: unknown, delayMs?: number): Promise<void> {
     if (!this.#claim()) return DONE;
-    const { maxDeliver } = this.policy;
-    if (maxDeliver !== undefined && this.jm.info.deliveryCount >= maxDeliver) {
-      const why = error === undefined ? 'nak' : describe(error);
-      return giveUp(this.jm, this.policy, `failed on delivery ${this.jm.info.deliveryCount} of ${maxDeliver}: ${why}`, error);
-    }
-    settle(this.jm, this.policy, 'nak', delayMs);
+    const { maxAttempts, isRetryable } = this.policy;
+    const attempt = this.jm.info.deliveryCount;
+    const why = error === undefined ? 'nak' : describe(error);
+    if (maxAttempts !== undefined && attempt >= maxAttempts) return giveUp(this.jm, this.policy, `failed on delivery ${attempt} of ${maxAttempts}: ${why}`, error, this.#at);
+    if (error !== undefined && isRetryable !== undefined && !isRetryable(error)) return giveUp(this.jm, this.policy, `not retryable (delivery ${attempt}): ${why}`, error, this.#at);
+    settle(this.jm, this.policy, 'nak', delayMs, undefined, this.#at);
     return DONE;
   }
 
+  /** A failed attempt of the automatic mode: the nak waits `backoff(attempt)`. */
+  failed(error: unknown): Promise<void> {
+    return this.fail(error, this.policy.backoff?.(this.jm.info.deliveryCount));
+  }
+
   term(reason?: string): Promise<void> {
-    if (this.#claim()) settle(this.jm, this.policy, 'term', undefined, reason);
+    if (this.#claim()) settle(this.jm, this.policy, 'term', undefined, reason, this.#at);
     return DONE;
   }
 
@@ -100,16 +126,17 @@ class JetStreamAcker implements Acker {
  * Hands the message to the dead-letter target, then terminates it; without a target, terminates it. When
  * the hand-over fails the message is nak'ed so it is not lost, and the failure is reported.
  */
-async function giveUp(jm: JsMsg, policy: InboundPolicy, reason: string, error?: unknown): Promise<void> {
-  if (policy.deadLetter === undefined) return settle(jm, policy, 'term', undefined, reason);
+async function giveUp(jm: JsMsg, policy: InboundPolicy, reason: string, error?: unknown, deliveredAt?: number): Promise<void> {
+  if (policy.deadLetter === undefined) return settle(jm, policy, 'term', undefined, reason, deliveredAt);
   try {
     await sendDeadLetter(policy.js, policy.deadLetter, letterFor(jm, reason, error));
   } catch (failure) {
     policy.report(failure, rawMessage(jm));
-    return settle(jm, policy, 'nak', policy.retryDelay(jm.info.deliveryCount));
+    return settle(jm, policy, 'nak', policy.backoff?.(jm.info.deliveryCount), undefined, deliveredAt);
   }
-  settle(jm, policy, 'term', undefined, reason);
+  settle(jm, policy, 'term', undefined, reason, deliveredAt);
   if (policy.telemetry?.enabled()) policy.telemetry.deadLettered(policy.info.system, jm.subject);
+  if (policy.taps?.active) tapSettle(policy.taps, 'dead-lettered', policy.info, tapped(jm), deliveredAt, reason);
 }
 
 function rawMessage(jm: JsMsg): Message<Uint8Array> {
@@ -117,21 +144,21 @@ function rawMessage(jm: JsMsg): Message<Uint8Array> {
   return createMessage({ subject: jm.subject, payload: jm.data, headers, id, delivery: { attempt: jm.info.deliveryCount, sequence: jm.seq } });
 }
 
-/** Records a failed attempt of `message` (delivered by this transport) with the error behind it. */
-export function failAttempt(message: Message<unknown>, error: unknown, delayMs: number | undefined): Promise<void> {
-  return ackers.get(message)?.fail(error, delayMs) ?? DONE;
+/** Records a failed attempt of `message` (delivered by this transport) with the error behind it; the nak waits `backoff(attempt)`. */
+export function failAttempt(message: Message<unknown>, error: unknown): Promise<void> {
+  return ackers.get(message)?.failed(error) ?? DONE;
 }
 
 /**
  * The {@link Message} for `jm`, or undefined when it must not reach the handler: delivered more often than
- * `maxDeliver` (an ack timeout on its last delivery: dead-lettered now), undecodable or schema-invalid
+ * `maxAttempts` (an ack timeout on its last delivery: dead-lettered now), undecodable or schema-invalid
  * (reported, then dead-lettered or terminated — never redelivered into a crash loop). Synchronous unless
  * the schema validates asynchronously.
  */
 export function receive<T>(jm: JsMsg, policy: InboundPolicy): Message<T> | undefined | Promise<Message<T> | undefined> {
   const attempt = jm.info.deliveryCount;
-  if (policy.maxDeliver !== undefined && attempt > policy.maxDeliver) {
-    void giveUp(jm, policy, `delivered ${attempt} times, more than maxDeliver ${policy.maxDeliver} (not acknowledged in time)`);
+  if (policy.maxAttempts !== undefined && attempt > policy.maxAttempts) {
+    void giveUp(jm, policy, `delivered ${attempt} times, more than maxAttempts ${policy.maxAttempts} (not acknowledged in time)`);
     return undefined;
   }
   const rejected = (error: unknown): undefined => {

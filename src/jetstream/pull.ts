@@ -3,13 +3,16 @@
  * @module
  */
 import type { ConsumerMessages, JetStreamOptions, JsMsg } from '@nats-io/jetstream';
-import { jsonCodec, type Codec } from '../core/codec.js';
 import { ClosedError, InvalidArgumentError } from '../core/errors.js';
 import type { Consumer, FetchOptions, SubscribeOptions } from '../core/interfaces.js';
 import type { Message } from '../core/message.js';
 import { assertSubject } from '../core/subject.js';
 import type { Telemetry } from '../core/telemetry.js';
-import { checkBehaviour, createConsumer, inboundPolicy, type ConsumerBehaviour, type CreatedConsumer, type DeliverFrom } from './consumer-setup.js';
+import { TAP, Taps } from '../core/wiretap.js';
+import { checkBusOptions, checkSignal, checkTimeoutMs } from '../transport/options.js';
+import { checkInteger } from '../transport/wire-options.js';
+import { bindSignal } from './publisher.js';
+import { checkBehaviour, createConsumer, inboundPolicy, normalizeBehaviour, type ConsumerBehaviour, type CreatedConsumer, type DeliverFrom } from './consumer-setup.js';
 import { fromJetStreamError } from './errors.js';
 import { receive, type InboundPolicy } from './inbound.js';
 import { resolveJetStream, type JetStreamSource } from './source.js';
@@ -24,14 +27,20 @@ export interface JetStreamConsumerOptions extends ConsumerBehaviour {
   durable?: string;
   /** Where a new consumer starts (default `all`). */
   deliver?: DeliverFrom;
-  /** Turns bytes into payloads (default `jsonCodec()`). */
-  codec?: Codec<unknown>;
+  /** Closes the consumer when aborted (a waiting fetch resolves with what it has). Its listener is removed on close. */
+  signal?: AbortSignal;
   /** Called for messages that cannot be decoded or validated (they are never returned). Default `console.error`. */
   onError?: SubscribeOptions['onError'];
   /** JetStream client options (domain, API prefix), used when a connection is passed. */
   jetstream?: JetStreamOptions;
   /** Counts ack outcomes (`ack`/`nak`/`term`) and dead letters; see `isoflux/otel`. */
   telemetry?: Telemetry;
+}
+
+/** Options of {@link JetStreamPullConsumer.fetch}. */
+export interface JetStreamFetchOptions extends FetchOptions {
+  /** Stop waiting after this many ms and resolve with what arrived (possibly nothing). Same as `expiresMs`, the name core's `FetchOptions` still uses. */
+  timeoutMs?: number;
 }
 
 /** The server holds a pull request open at most this long; longer waits are several requests. */
@@ -42,20 +51,31 @@ const MIN_PULL_MS = 1_000;
 /**
  * Delivery guarantee: **at-least-once**. Messages are pulled only when `fetch` is called, and each must be
  * settled (`ack`, `nak(delayMs)`, `term`, `inProgress`); one not acked within `ackWaitMs` is delivered again.
- * A fetch cut short by its signal or a sub-second `expiresMs` may leave a message in flight to it; the server
+ * Settles and dead letters are tap events (`tap(consumer, …)`: `acked`, `naked`, `terminated`, `dead-lettered`).
+ * A fetch cut short by its signal or a sub-second `timeoutMs` may leave a message in flight to it; the server
  * redelivers that one after `ackWaitMs`.
  */
 export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDisposable {
+  /** The wiretap (see `tap` in `isoflux`): settle and dead-letter events. */
+  readonly [TAP]: Taps;
   readonly #created: CreatedConsumer;
   readonly #policy: InboundPolicy;
+  #detachSignal: (() => void) | undefined;
   /** Pulls in progress, ended by close(). */
   readonly #inflight = new Set<ConsumerMessages>();
   #closed = false;
 
   /** Use {@link createJetStreamConsumer}. */
-  constructor(created: CreatedConsumer, policy: InboundPolicy) {
+  constructor(created: CreatedConsumer, policy: InboundPolicy, taps: Taps, signal: AbortSignal | undefined) {
     this.#created = created;
     this.#policy = policy;
+    this[TAP] = taps;
+    this.#detachSignal = bindSignal(signal, () => this.close());
+  }
+
+  /** True once closed (by `close()` or its signal). */
+  get isClosed(): boolean {
+    return this.#closed;
   }
 
   /** The consumer's name on the server (the durable name, or the server-assigned one). */
@@ -64,15 +84,16 @@ export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDis
   }
 
   /**
-   * Up to `max` messages. Waits until at least one is available, `expiresMs` passes or the signal aborts
+   * Up to `max` messages. Waits until at least one is available, `timeoutMs` passes or the signal aborts
    * (then resolves with `[]`); once one has arrived it returns promptly with the others already waiting.
    * Costs one pull request, plus one more when more messages are waiting.
    */
-  async fetch(max: number, options: FetchOptions = {}): Promise<Message<T>[]> {
+  async fetch(max: number, options: JetStreamFetchOptions = {}): Promise<Message<T>[]> {
     if (this.#closed) throw new ClosedError('JetStreamPullConsumer');
-    if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`fetch(max): max must be a positive integer, got ${String(max)}`);
-    const { signal, expiresMs } = options;
-    const deadline = expiresMs === undefined ? Infinity : Date.now() + expiresMs;
+    checkInteger('max', max);
+    const signal = checkSignal('signal', options.signal);
+    const waitMs = checkTimeoutMs('timeoutMs', options.timeoutMs) ?? checkTimeoutMs('expiresMs', options.expiresMs);
+    const deadline = waitMs === undefined ? Infinity : Date.now() + waitMs;
     const out: Message<T>[] = [];
     while (out.length === 0 && !signal?.aborted && !this.#closed) {
       const left = deadline - Date.now();
@@ -126,6 +147,7 @@ export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDis
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#detachSignal?.();
     // a fetch still waiting ends now (with what it has), not when its server-side pull expires
     for (const batch of this.#inflight) void batch.close();
     if (this.#created.ephemeral) await this.#created.consumer.delete().catch(() => undefined);
@@ -142,14 +164,18 @@ export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDis
  * when the server refuses the consumer (unknown stream, filter outside the stream, conflicting durable).
  */
 export async function createJetStreamConsumer<T = unknown>(source: JetStreamSource, options: JetStreamConsumerOptions): Promise<JetStreamPullConsumer<T>> {
-  if (typeof options?.stream !== 'string' || options.stream.length === 0) throw new InvalidArgumentError('createJetStreamConsumer: options.stream must name the stream to read');
+  if (typeof options?.stream !== 'string' || options.stream.length === 0) throw new InvalidArgumentError('createJetStreamConsumer: options.stream must name the stream to read', 'stream');
   // a consumer's filter subject follows nats-server's IsValidSubject, which also refuses a form feed
   if (options.filter !== undefined) assertSubject(options.filter, { wildcards: true, formFeed: false });
-  checkBehaviour(options, options.deliver, options.durable);
+  const behaviour = normalizeBehaviour(options);
+  checkBehaviour(behaviour, options.deliver, options.durable);
+  const { telemetry, signal } = options;
+  checkBusOptions({ signal, telemetry, onError: options.onError });
   const { js, nc } = resolveJetStream(source, options.jetstream);
   const report = options.onError ?? ((error: unknown) => console.error('[isoflux] JetStream consumer could not process a message:', error));
   const info = { system: 'jetstream', pattern: options.filter ?? '>', queue: options.durable };
-  const policy = inboundPolicy(js, nc, options.codec ?? jsonCodec(), options, report, options.telemetry, info);
+  const taps = new Taps();
+  const policy = inboundPolicy(js, nc, behaviour, report, { telemetry, taps }, info);
   const created = await createConsumer(js, options.stream, options.filter, options.durable, options.deliver, options.ackWaitMs);
-  return new JetStreamPullConsumer<T>(created, policy);
+  return new JetStreamPullConsumer<T>(created, policy, taps, signal);
 }

@@ -102,7 +102,8 @@ export class ResumableSubscriber {
       }
     }
     const position = new Position(saved, (sequence) => this.#store.save(key, sequence));
-    const maxDeliver = subscribeOptions.maxDeliver ?? this.#options.maxDeliver;
+    const maxAttempts = subscribeOptions.maxAttempts ?? this.#options.maxAttempts;
+    const isRetryable = subscribeOptions.isRetryable ?? this.#options.isRetryable;
     const wrapped = async (message: Message<T>): Promise<void> => {
       const sequence = message.delivery.sequence;
       if (sequence === undefined) return void (await handler(message));
@@ -116,8 +117,8 @@ export class ResumableSubscriber {
       try {
         await handler(message);
       } catch (error) {
-        // the last allowed delivery is dead-lettered, never redelivered: it must not hold the position back
-        if (maxDeliver !== undefined && message.delivery.attempt >= maxDeliver) position.processed(sequence);
+        // the last allowed delivery (or a non-retryable error) is dead-lettered, never redelivered: it must not hold the position back
+        if ((maxAttempts !== undefined && message.delivery.attempt >= maxAttempts) || isRetryable?.(error) === false) position.processed(sequence);
         throw error;
       }
       position.processed(sequence);

@@ -110,11 +110,11 @@ describe.concurrent('settling is visible in the consumer state', () => {
     expect(inbox.messages).toHaveLength(1);
   });
 
-  it('dead letter to a subject after maxDeliver: the letter is stored once, the original settled', async ({ expect }) => {
+  it('dead letter to a subject after maxAttempts: the letter is stored once, the original settled', async ({ expect }) => {
     const { root, stream, subscriber } = await fixture();
     await ensureStream(nc, { name: `${stream}_DLQ`, subjects: [`dlq.${root}.>`] });
     const inbox = new Inbox();
-    await subscriber.subscribe(`${root}.orders`, failing(inbox), { durable: 'dlsubject', maxDeliver: 2, deadLetter: `dlq.${root}.orders`, onError: () => undefined }).ready;
+    await subscriber.subscribe(`${root}.orders`, failing(inbox), { durable: 'dlsubject', maxAttempts: 2, deadLetter: `dlq.${root}.orders`, onError: () => undefined }).ready;
     await createJetStreamPublisher(nc).publish(`${root}.orders`, { total: 5 });
     await inbox.waitFor(2, 5000);
     const state = await expectSettled(expect, stream, 'dlsubject', 1);
@@ -124,11 +124,11 @@ describe.concurrent('settling is visible in the consumer state', () => {
     await jsm.streams.delete(`${stream}_DLQ`);
   });
 
-  it('dead letter to a hook after maxDeliver: the hook runs once, the original settled', async ({ expect }) => {
+  it('dead letter to a hook after maxAttempts: the hook runs once, the original settled', async ({ expect }) => {
     const { root, stream, subscriber } = await fixture();
     const letters: DeadLetter[] = [];
     const inbox = new Inbox();
-    await subscriber.subscribe(`${root}.x`, failing(inbox), { durable: 'dlhook', maxDeliver: 2, deadLetter: (l) => void letters.push(l), onError: () => undefined }).ready;
+    await subscriber.subscribe(`${root}.x`, failing(inbox), { durable: 'dlhook', maxAttempts: 2, deadLetter: (l) => void letters.push(l), onError: () => undefined }).ready;
     await jetstream(nc).publish(`${root}.x`, JSON.stringify('poison')); // no Nats-Msg-Id
     await inbox.waitFor(2, 5000);
     await expectSettled(expect, stream, 'dlhook', 1);
@@ -138,11 +138,11 @@ describe.concurrent('settling is visible in the consumer state', () => {
     expect(inbox.messages.map((m) => m.id)).toEqual([`${stream}:1`, `${stream}:1`]);
   });
 
-  it('a delivery never acked until it exceeds maxDeliver: dead-lettered once, settled', async ({ expect }) => {
+  it('a delivery never acked until it exceeds maxAttempts: dead-lettered once, settled', async ({ expect }) => {
     const { root, stream, subscriber } = await fixture();
     const letters: DeadLetter[] = [];
     const inbox = new Inbox();
-    await subscriber.subscribe(`${root}.hang`, inbox.push, { ack: 'manual', durable: 'hang', maxDeliver: 1, deadLetter: (l) => void letters.push(l) }).ready;
+    await subscriber.subscribe(`${root}.hang`, inbox.push, { ack: 'manual', durable: 'hang', maxAttempts: 1, deadLetter: (l) => void letters.push(l) }).ready;
     await createJetStreamPublisher(nc).publish(`${root}.hang`, 'never acked');
     await inbox.waitFor(1, 5000);
     // the second delivery (after one ack wait) is over the limit: dead-lettered without reaching the handler
@@ -228,7 +228,7 @@ describe('the term form follows the server version', () => {
     const sent: Array<string | undefined> = [];
     const jm = { subject: 'a.b', data: jsonCodec().encode('x'), headers: undefined, seq: 7, info: { stream: 'S', deliveryCount: 1 }, term: (r?: string) => void sent.push(r) };
     const stubConnection = { info: version === undefined ? undefined : { version } } as unknown as NatsConnection;
-    const policy = inboundPolicy({} as JetStreamClient, stubConnection, jsonCodec(), {}, () => undefined, undefined, { system: 'jetstream', pattern: 'a.>', queue: undefined });
+    const policy = inboundPolicy({} as JetStreamClient, stubConnection, { codec: jsonCodec() }, () => undefined, { telemetry: undefined, taps: undefined }, { system: 'jetstream', pattern: 'a.>', queue: undefined });
     const message = receive(jm as unknown as JsMsg, policy) as Message<unknown>;
     void message.term(reason);
     return sent;

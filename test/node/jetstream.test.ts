@@ -56,10 +56,10 @@ const failing = (inbox: Inbox) => (m: Message<unknown>) => {
 };
 
 describe('redelivery limit and dead letters', () => {
-  it('after maxDeliver failed deliveries the message is republished to the dead-letter subject with the reason', async () => {
+  it('after maxAttempts failed deliveries the message is republished to the dead-letter subject with the reason', async () => {
     await ensureStream(nc, { name: `${stream}_DLQ`, subjects: [`dlq.${root}.>`] });
     const inbox = new Inbox();
-    await subscriber.subscribe(`${root}.orders`, failing(inbox), { maxDeliver: 2, deadLetter: `dlq.${root}.orders`, onError: () => undefined }).ready;
+    await subscriber.subscribe(`${root}.orders`, failing(inbox), { maxAttempts: 2, deadLetter: `dlq.${root}.orders`, onError: () => undefined }).ready;
     await pub.publish(`${root}.orders`, { total: 5 }, { id: 'o-1', headers: { tenant: 't1' } });
     await inbox.waitFor(2, 5000);
 
@@ -89,7 +89,7 @@ describe('redelivery limit and dead letters', () => {
       if (++hookCalls === 1) throw new Error('dead-letter store down');
       letters.push(letter);
     };
-    await subscriber.subscribe(`${root}.x`, failing(inbox), { maxDeliver: 3, deadLetter, onError: (e) => errors.push(e) }).ready;
+    await subscriber.subscribe(`${root}.x`, failing(inbox), { maxAttempts: 3, deadLetter, onError: (e) => errors.push(e) }).ready;
     await pub.publish(`${root}.x`, 'poison');
     await inbox.waitFor(3, 5000);
     const deadline = Date.now() + 5000;
@@ -97,14 +97,14 @@ describe('redelivery limit and dead letters', () => {
     expect(hookCalls).toBe(2);
     expect(inbox.messages).toHaveLength(3); // the 4th delivery went straight to the dead letter, not the handler
     expect(letters[0]).toMatchObject({ subject: `${root}.x`, stream, sequence: 1, attempts: 4 });
-    expect(letters[0]?.reason).toMatch(/more than maxDeliver 3/);
+    expect(letters[0]?.reason).toMatch(/more than maxAttempts 3/);
     expect(errors.map((e) => (e as Error).message)).toEqual(['boom on attempt 1', 'boom on attempt 2', 'boom on attempt 3', 'dead-letter store down']);
   });
 
-  it('counts a delivery that is never acked (ack wait expires) and dead-letters it after maxDeliver', async () => {
+  it('counts a delivery that is never acked (ack wait expires) and dead-letters it after maxAttempts', async () => {
     const letters: DeadLetter[] = [];
     const inbox = new Inbox();
-    await subscriber.subscribe(`${root}.hang`, inbox.push, { ack: 'manual', ackWaitMs: 500, maxDeliver: 2, deadLetter: (l) => void letters.push(l) }).ready;
+    await subscriber.subscribe(`${root}.hang`, inbox.push, { ack: 'manual', ackWaitMs: 500, maxAttempts: 2, deadLetter: (l) => void letters.push(l) }).ready;
     await pub.publish(`${root}.hang`, 'never acked');
     await inbox.waitFor(2, 5000);
     expect(inbox.messages.map((m) => m.delivery.attempt)).toEqual([1, 2]);
@@ -114,7 +114,7 @@ describe('redelivery limit and dead letters', () => {
     expect(inbox.messages).toHaveLength(2);
   });
 
-  it('auto mode: retryDelayMs delays the redelivery of a failed message', async () => {
+  it('auto mode: backoff delays the redelivery of a failed message', async () => {
     const at: number[] = [];
     await subscriber.subscribe(
       `${root}.retry`,
@@ -122,7 +122,7 @@ describe('redelivery limit and dead letters', () => {
         at.push(Date.now());
         if (m.delivery.attempt === 1) throw new Error('once');
       },
-      { retryDelayMs: (attempt) => attempt * 400, onError: () => undefined },
+      { backoff: (attempt) => attempt * 400, onError: () => undefined },
     ).ready;
     await pub.publish(`${root}.retry`, 1);
     const deadline = Date.now() + 5000;

@@ -24,7 +24,7 @@ describeConformance({
       stream,
       // A handler that throws is nak'ed and redelivered (JetStream's at-least-once, tested in
       // jetstream.test.ts). The suite counts the first failure; the redelivery is held back past the test.
-      retryDelayMs: 60_000,
+      backoff: () => 60_000,
     });
     // Each side is one object: the publisher only publishes, the subscriber only subscribes.
     const endpoint: Endpoint = {

@@ -155,9 +155,19 @@ describe('jetstream transport', () => {
     });
 
     it('rejects bad options at the call', () => {
-      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { maxDeliver: 0 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
-      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { deliver: { time: 'yesterday' } })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
-      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { durable: 'a.b' })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+      const named = (option: string) => expect.objectContaining({ code: 'invalid_argument', option });
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { maxAttempts: 0 })).toThrow(named('maxAttempts'));
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { backoff: 100 as never })).toThrow(named('backoff'));
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { isRetryable: true as never })).toThrow(named('isRetryable'));
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { schema: {} as never })).toThrow(named('schema'));
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { ack: 'later' as never })).toThrow(named('ack'));
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { signal: 'stop' as never })).toThrow(named('signal'));
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { maxAttempts: 2, maxDeliver: 3 })).toThrow(named('maxDeliver'));
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { deliver: { time: 'yesterday' } })).toThrow(named('deliver.time'));
+      expect(() => subscriber.subscribe(`${root}.x`, () => undefined, { durable: 'a.b' })).toThrow(named('durable'));
+      expect(() => createJetStreamPublisher(nc, { requestTimeoutMs: -1 })).toThrow(named('requestTimeoutMs'));
+      expect(() => createJetStreamPublisher(nc, { codec: {} as never })).toThrow(named('codec'));
+      expect(() => createJetStreamSubscriber(nc, { stream: 'S', codec: 'json' as never })).toThrow(named('codec'));
       expect(() => subscriber.subscribe(`${root}..x`, () => undefined)).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
     });
 
