@@ -1,10 +1,13 @@
 /**
- * Publishing and requesting over `fetch`: every runtime that has it (browsers, Workers, Deno, Node 18+).
+ * Publishing and requesting over `fetch`: every runtime that has it (browsers, Workers, Deno, Node 18+). The
+ * client is a bus built on the kit's facade (checks, `signal`, timeouts, telemetry, wiretap, close); its wire
+ * is one POST per publish or request.
  * @module
  */
 import { decodeWith, jsonCodec, type Codec } from '../core/codec.js';
 import {
   AbortedError,
+  ClosedError,
   DecodeError,
   InvalidArgumentError,
   InvalidSubjectError,
@@ -14,14 +17,17 @@ import {
   PayloadTooLargeError,
   RemoteError,
   TimeoutError,
+  UnsupportedError,
   ValidationError,
   ForbiddenError,
 } from '../core/errors.js';
 import { nextId } from '../core/id.js';
-import type { PublishOptions, Publisher, RequestOptions, Requester } from '../core/interfaces.js';
+import type { PublishOptions } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
-import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
-import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
+import type { AnyTopics, TopicMap } from '../core/topics.js';
+import type { Driver, DriverRequestOptions, Listener, SendOptions } from '../transport/driver.js';
+import { checkBusOptions, checkTimeoutMs, type BusOptions } from '../transport/options.js';
+import { RequestBus } from '../transport/request-bus.js';
 import { assertHttpSubject, contentType, DEFAULT_MAX_BODY_BYTES, REPLY_TYPE_HEADER, subjectUrl, type ErrorBody } from './wire.js';
 import { readMessageHeaders, writeMessageHeaders } from './headers.js';
 import { BodyTimeoutError, InvalidHeaderError, UnsupportedMediaTypeError } from './errors.js';
@@ -29,8 +35,13 @@ import { BodyTimeoutError, InvalidHeaderError, UnsupportedMediaTypeError } from 
 /** A `fetch`-compatible function: the global one, a Worker service binding's `fetch`, a test double. */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
-/** Options of {@link createHttpClient}. */
-export interface HttpClientOptions {
+/**
+ * Options of {@link createHttpClient}. The shared ones are the kit's: `signal` closes the client (its
+ * listener is removed on close), `telemetry` records a producer span per publish and request (`publish
+ * <subject>`, ended by the response, so its duration is the whole POST) and sends its W3C trace context as the
+ * HTTP `traceparent` / `tracestate` headers (see `isoflux/otel`), `requestTimeoutMs` bounds every POST.
+ */
+export interface HttpClientOptions extends Omit<BusOptions, 'onError'> {
   /** Payload codec (default JSON); the handler must use the same one. */
   codec?: Codec<unknown>;
   /** Used instead of `globalThis.fetch` (e.g. `env.EVENTS.fetch.bind(env.EVENTS)` for a service binding). */
@@ -39,14 +50,19 @@ export interface HttpClientOptions {
   headers?: Record<string, string>;
   /** Bodies larger than this fail with `payload_too_large` before sending (default 1 MiB, the handler's default). */
   maxBodyBytes?: number;
-  /** How long a publish waits for the handler's answer (default 10 000 ms); requests use `timeoutMs`. */
-  publishTimeoutMs?: number;
   /**
-   * Records a producer span per publish and request (`publish <subject>`, ended by the response, so its
-   * duration is the whole POST) and sends its W3C trace context as the HTTP `traceparent` / `tracestate`
-   * headers; see `isoflux/otel`.
+   * How long a POST waits for the handler's answer when the call gives no `timeoutMs`: `publish` and
+   * `request` alike. Unset: 5000 ms for a request, 10 000 ms for a publish (which waits for the handlers).
    */
-  telemetry?: Telemetry;
+  requestTimeoutMs?: number;
+  /** @deprecated Renamed {@link requestTimeoutMs} (one name for every request-like wait). */
+  publishTimeoutMs?: number;
+}
+
+/** Options of an HTTP client's `publish`. */
+export interface HttpPublishOptions extends PublishOptions {
+  /** How long this POST waits for the handler's answer (default: the client's `requestTimeoutMs`). */
+  timeoutMs?: number;
 }
 
 /** The HTTP endpoint could not be reached (DNS, refused, reset, TLS). The handler may or may not have run. */
@@ -55,8 +71,6 @@ export class HttpConnectionError extends ConnectionFailedError {
     super(url, 'Check the URL and that the server runs; retry (with the same id so the receiver can de-duplicate) or use an outbox.', { cause });
   }
 }
-
-const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 
 /** The typed error for a non-2xx response. */
 async function errorFrom(response: Response, subject: string, url: string, codec: Codec<unknown>): Promise<Error> {
@@ -90,76 +104,59 @@ async function errorFrom(response: Response, subject: string, url: string, codec
   }
 }
 
-/**
- * Publishes and requests by POSTing to `<baseUrl><subject>`. `publish` resolves once the handler answered
- * 2xx, that is once every matching subscription on the server finished with the message: stronger than a
- * broker's "accepted". Delivery is at-most-once (nothing is retried): put an outbox in front for at-least-once.
- */
-export class HttpClient<M extends TopicMap = AnyTopics> implements Publisher<M>, Requester<M> {
-  /** Type-only: the topic map, for inference by helpers (see `Publisher['~topics']`). */
-  declare readonly '~topics'?: M;
+/** The default wait of a publish when neither `timeoutMs` nor `requestTimeoutMs` is given. */
+const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000;
+
+/** The client's wire: one POST per message; no subscriptions (those live on the server's handler). */
+class HttpPost implements Driver<HttpPublishOptions> {
+  readonly name = 'http';
   readonly #base: URL;
   readonly #codec: Codec<unknown>;
   readonly #fetch: FetchFunction;
   readonly #headers: Record<string, string>;
   readonly #maxBodyBytes: number;
   readonly #publishTimeoutMs: number;
-  readonly #telemetry: Telemetry | undefined;
+  /** Aborted by `close()`: POSTs still in flight reject with `closed`. */
+  readonly #closing = new AbortController();
 
-  constructor(baseUrl: string | URL, options: HttpClientOptions = {}) {
-    let base: URL;
-    try {
-      base = new URL(String(baseUrl));
-    } catch {
-      throw new InvalidArgumentError(`baseUrl must be an absolute URL, got ${JSON.stringify(String(baseUrl))}`);
-    }
-    if (!base.pathname.endsWith('/')) base.pathname += '/';
-    if (base.search || base.hash) throw new InvalidArgumentError('baseUrl must not have a query or fragment: the subject is appended to its path');
-    if (options.fetch === undefined && typeof globalThis.fetch !== 'function') throw new InvalidArgumentError('no fetch in this runtime: pass options.fetch');
+  constructor(base: URL, options: HttpClientOptions) {
     this.#base = base;
     this.#codec = options.codec ?? jsonCodec();
     // called through a closure: workerd refuses a detached `fetch` ("Illegal invocation")
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#headers = options.headers ?? {};
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.#publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
-    this.#telemetry = options.telemetry;
+    this.#publishTimeoutMs = checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs) ?? checkTimeoutMs('publishTimeoutMs', options.publishTimeoutMs) ?? DEFAULT_PUBLISH_TIMEOUT_MS;
   }
 
-  /**
-   * Resolves when the handler answered 204/200. Rejects with `invalid_subject`, `invalid_argument` (a header
-   * HTTP cannot carry), `not_serializable` / `payload_too_large` (nothing sent), `no_responders` (404),
-   * `decode_failed` / `invalid_payload` (400), `remote_error` (500 or another status), `timeout`, `aborted`,
-   * `connection_failed`.
-   */
-  async publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PublishOptions): Promise<void> {
-    const response = await this.#post('publish', subject, payload, options, this.#publishTimeoutMs);
+  listen(): Listener {
+    throw new UnsupportedError('An HTTP client publishes and requests; subscribe and respond on the server, with createHttpHandler.');
+  }
+
+  async send(subject: string, payload: unknown, options: SendOptions<HttpPublishOptions> | undefined): Promise<void> {
+    const timeoutMs = checkTimeoutMs('timeoutMs', options?.timeoutMs) ?? this.#publishTimeoutMs;
+    const response = await this.#post('publish', subject, payload, options?.id ?? nextId(), options?.headers, options?.signal, timeoutMs);
     await response.body?.cancel().catch(() => undefined);
   }
 
-  /**
-   * POSTs and returns the responder's reply. Rejects like `publish`, and with `no_responders` when only plain
-   * subscriptions (no responder) handled the request: over HTTP that is known at once, no need to time out.
-   */
-  async request<R = unknown, S extends PublishSubject<M> = PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: RequestOptions = {}): Promise<Message<R>> {
-    const response = await this.#post('request', subject, payload, options, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  /** POSTs and returns the responder's reply; `no_responders` when only plain subscriptions handled it (known at once over HTTP). */
+  async request(subject: string, payload: unknown, { timeoutMs, headers, id, signal }: DriverRequestOptions): Promise<Message<unknown>> {
+    const response = await this.#post('request', subject, payload, id ?? nextId(), headers, signal, timeoutMs);
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
       throw new NoRespondersError(subject);
     }
     const bytes = new Uint8Array(await response.arrayBuffer());
     const value = response.headers.get(REPLY_TYPE_HEADER) === 'undefined' ? undefined : decodeWith(this.#codec, bytes, subject);
-    const { id, headers } = readMessageHeaders(response.headers);
-    return createMessage({ subject, payload: value as R, headers, id });
+    const reply = readMessageHeaders(response.headers);
+    return createMessage({ subject, payload: value, headers: reply.headers, id: reply.id });
   }
 
-  #post(kind: 'publish' | 'request', subject: string, payload: unknown, options: PublishOptions | undefined, timeoutMs: number): Promise<Response> {
-    const id = options?.id ?? nextId();
-    if (!this.#telemetry?.enabled()) return this.#send(kind, subject, payload, id, options?.headers, options?.signal, timeoutMs);
-    return publishWithTelemetry(this.#telemetry, { system: 'http', subject, id }, options?.headers, (headers) => this.#send(kind, subject, payload, id, headers, options?.signal, timeoutMs));
+  close(): void {
+    this.#closing.abort(new ClosedError('http bus'));
   }
 
-  async #send(kind: 'publish' | 'request', subject: string, payload: unknown, id: string, messageHeaders: PublishOptions['headers'], userSignal: AbortSignal | undefined, timeoutMs: number): Promise<Response> {
+  async #post(kind: 'publish' | 'request', subject: string, payload: unknown, id: string, messageHeaders: PublishOptions['headers'], userSignal: AbortSignal | undefined, timeoutMs: number): Promise<Response> {
     assertHttpSubject(subject);
     const body = this.#codec.encode(payload);
     if (body.byteLength > this.#maxBodyBytes) throw new PayloadTooLargeError(body.byteLength, this.#maxBodyBytes, 'this HTTP client (maxBodyBytes)');
@@ -169,10 +166,14 @@ export class HttpClient<M extends TopicMap = AnyTopics> implements Publisher<M>,
     const url = subjectUrl(this.#base, subject);
     const what = `${kind} on ${JSON.stringify(subject)}`;
     if (userSignal?.aborted) throw new AbortedError(what, userSignal.reason);
+    const closing = this.#closing.signal;
+    if (closing.aborted) throw closing.reason as Error;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new TimeoutError(what, timeoutMs)), timeoutMs);
     const onAbort = (): void => controller.abort(new AbortedError(what, userSignal?.reason));
+    const onClose = (): void => controller.abort(closing.reason);
     userSignal?.addEventListener('abort', onAbort, { once: true });
+    closing.addEventListener('abort', onClose, { once: true });
     try {
       const response = await this.#fetch(url, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: controller.signal });
       if (response.ok) return await buffered(response);
@@ -184,7 +185,38 @@ export class HttpClient<M extends TopicMap = AnyTopics> implements Publisher<M>,
     } finally {
       clearTimeout(timer);
       userSignal?.removeEventListener('abort', onAbort);
+      closing.removeEventListener('abort', onClose);
     }
+  }
+}
+
+/** Checks the options (a wrong one throws `invalid_argument` naming it) and the base URL. */
+function baseOf(baseUrl: string | URL, options: HttpClientOptions): URL {
+  checkBusOptions(options);
+  let base: URL;
+  try {
+    base = new URL(String(baseUrl));
+  } catch {
+    throw new InvalidArgumentError(`baseUrl must be an absolute URL, got ${JSON.stringify(String(baseUrl))}`, 'baseUrl');
+  }
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  if (base.search || base.hash) throw new InvalidArgumentError('baseUrl must not have a query or fragment: the subject is appended to its path', 'baseUrl');
+  if (options.fetch === undefined && typeof globalThis.fetch !== 'function') throw new InvalidArgumentError('no fetch in this runtime: pass options.fetch', 'fetch');
+  return base;
+}
+
+/**
+ * Publishes and requests by POSTing to `<baseUrl><subject>`. `publish` resolves once the handler answered
+ * 2xx, that is once every matching subscription on the server finished with the message: stronger than a
+ * broker's "accepted". Delivery is at-most-once (nothing is retried): put an outbox in front for at-least-once.
+ * Rejects with `invalid_subject`, `invalid_argument`, `not_serializable` / `payload_too_large` (nothing
+ * sent), `no_responders` (404; for `request` also when only plain subscriptions handled it),
+ * `decode_failed` / `invalid_payload` (400), `remote_error` (500 or another status), `timeout`, `aborted`,
+ * `closed`, `connection_failed`. `subscribe` / `respond` throw `unsupported`: subscribe on the server.
+ */
+export class HttpClient<M extends TopicMap = AnyTopics> extends RequestBus<M, HttpPublishOptions> {
+  constructor(baseUrl: string | URL, options: HttpClientOptions = {}) {
+    super(new HttpPost(baseOf(baseUrl, options), options), options);
   }
 }
 

@@ -45,7 +45,7 @@ describe('http handler: status codes', () => {
     });
     expect(response.status).toBe(204);
     expect(seen).toEqual(['orders.created {"n":1} m-1 {"X-Tenant":"t1","traceparent":"00-abc-def-01"}']);
-    expect(handler.stats).toEqual({ handled: 1, rejected: 0, failed: 0 });
+    expect(handler.stats).toMatchObject({ handled: 1, rejected: 0, failed: 0 });
   });
 
   it('answers 405 with Allow: POST to other methods', async () => {
@@ -131,9 +131,9 @@ describe('http handler: status codes', () => {
     expect(() => handler.subscribe('a', () => undefined)).toThrow(expect.objectContaining({ code: 'closed' }));
   });
 
-  it('answers 202 at once in accepted mode and hands the handlers work to waitUntil', async () => {
+  it('answers 202 at once with untilHandled: false and hands the handlers work to waitUntil', async () => {
     const work: Array<Promise<unknown>> = [];
-    const { handler } = setup({ ack: 'accepted', waitUntil: (p) => work.push(p) });
+    const { handler } = setup({ untilHandled: false, waitUntil: (p) => work.push(p) });
     let done = false;
     const finish = gate();
     handler.subscribe('slow', async () => {
@@ -182,7 +182,7 @@ describe('http client', () => {
     const bytesClient = createHttpClient(BASE, { fetch: inProcessFetch(handler), codec: bytesCodec() as never });
     await expect(bytesClient.publish('ok', new Uint8Array([0xff]) as never)).rejects.toMatchObject({ code: 'decode_failed' });
     await expect(client.publish('ok.*', 1)).rejects.toMatchObject({ code: 'invalid_subject' });
-    expect(handler.stats).toEqual({ handled: 0, rejected: 4, failed: 1 });
+    expect(handler.stats).toMatchObject({ handled: 0, rejected: 4, failed: 1 });
   });
 
   it('refuses before sending: payloads over maxBodyBytes, unserializable payloads, headers HTTP would alter', async () => {
@@ -212,8 +212,10 @@ describe('http client', () => {
     const { handler } = setup();
     const stuck = gate(); // the handler finishes only after the test: every timeout here is the client's
     handler.subscribe('slow', () => stuck.promise);
-    const client = createHttpClient(BASE, { fetch: inProcessFetch(handler), publishTimeoutMs: 30 });
+    const client = createHttpClient(BASE, { fetch: inProcessFetch(handler), requestTimeoutMs: 30 });
     await expect(client.publish('slow', 1)).rejects.toMatchObject({ code: 'timeout' });
+    const patient = createHttpClient(BASE, { fetch: inProcessFetch(handler) });
+    await expect(patient.publish('slow', 1, { timeoutMs: 30 })).rejects.toMatchObject({ code: 'timeout' });
     const controller = new AbortController();
     const pending = client.publish('slow', 1, { signal: controller.signal });
     controller.abort();
