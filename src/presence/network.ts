@@ -4,7 +4,8 @@
  * announced — a device that loses power or network — is found by a roll call: about once per `livenessMs`
  * one member (whoever's jittered timer fires first) asks everyone to answer, and who does not answer within
  * `answerWindowMs` has gone. That is the one timeout, and it is documented: such a leave is seen after at
- * most `livenessMs × 1.5 + answerWindowMs`.
+ * most `livenessMs × 1.5 + answerWindowMs`. A roll call that gets no answer at all (not even this member's
+ * own, echoed by the server) means this member is cut off, not that everyone left: it removes nobody.
  * @module
  */
 import { ClosedError } from '../core/errors.js';
@@ -152,7 +153,10 @@ export class NetworkPresence<M extends PresenceMeta = PresenceMeta> extends Pres
       const roll = this.#rolls.get(token);
       this.#rolls.delete(token);
       if (roll === undefined || this.closed) return;
-      for (const id of before) {
+      // Not one answer, not even this member's own echo: this member is cut off (a NATS core publish made
+      // while disconnected is lost), not everyone else gone. Keep the roster; the next roll call decides.
+      const cutOff = roll.answered.size === 0;
+      for (const id of cutOff ? [] : before) {
         if (id !== this.self.id && !roll.answered.has(id) && this.roster.remove(id, 'timeout')) this.#commits.delete(id);
       }
       roll.onDone?.();

@@ -6,13 +6,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connectNats, createNatsBus, type NatsBus } from '../../src/nats/index.js';
-import {
-  joinNetwork,
-  PresenceFrameError,
-  type NetworkPresence,
-  type NetworkPresenceOptions,
-  type Presence,
-} from '../../src/presence/index.js';
+import { joinNetwork, PresenceFrameError, type NetworkPresence, type NetworkPresenceOptions, type Presence } from '../../src/presence/index.js';
 import { next, knows } from '../browser/presence-waits.js';
 
 interface Device {
@@ -121,6 +115,35 @@ describe('network presence', () => {
     const gone = next(ada, (c) => c.kind === 'leave');
     await ghost.nc.close();
     expect(await gone).toMatchObject({ reason: 'timeout', member: { id: bob.self.id } });
+  });
+
+  it('a member cut off from the server removes nobody at its roll call (no answer at all is not everyone gone)', async () => {
+    const ada = await join();
+    const bob = await join();
+    await knows(ada, ids([ada, bob]));
+    // the connection is lost: a NATS core publish made now is dropped, as nats-core does while disconnected
+    const cut = joinNetwork({ publish: () => Promise.resolve(), subscribe: devices[0]!.bus.subscribe.bind(devices[0]!.bus) } as never, {
+      namespace,
+      livenessMs: 0,
+      answerWindowMs: 300,
+    });
+    presences.push(cut);
+    await cut.ready;
+    // it still hears the others: a roll call of theirs tells it who is there
+    await ada.rollCall();
+    await knows(cut, [ada.self.id, bob.self.id, cut.self.id]);
+    const changes: string[] = [];
+    cut.onChange((c) => changes.push(c.kind));
+    await cut.rollCall();
+    expect(changes).toEqual([]);
+    // and the others, who answer each other, still see each other
+    await ada.rollCall();
+    expect(
+      ada
+        .members()
+        .map((m) => m.id)
+        .sort(),
+    ).toEqual(ids([ada, bob]).sort());
   });
 
   it('a forged leave for a live member is ignored and reported; only its own leave counts', async () => {
