@@ -53,7 +53,7 @@ export const SIZE_BUDGETS = {
   'isoflux/testing/page': { own: 3_500 },
   'isoflux/playwright': { own: 2_500 },
   'isoflux/presence': { own: 6_000 },
-  'isoflux/inspector': { own: 6_500 },
+  'isoflux/inspector': { own: 7_500 },
   'isoflux/inbox': { own: 2_500 },
   'isoflux/versioning': { own: 3_000 },
   'isoflux.iife.js': { withDeps: 11_000 },
