@@ -307,7 +307,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       let pending: PromiseLike<unknown> | undefined;
       let failed = false;
       try {
-        const result = this.#observed() ? this.#observe(handler, message) : handler(message);
+        const result = this.#hooks.observed === false ? handler(message) : this.#maybeObserve(handler, message);
         // inside the try: a result whose `then` getter throws is a failed handler, not a stuck subscription
         if (result !== undefined && typeof (result as PromiseLike<unknown> | null)?.then === 'function') pending = result as PromiseLike<unknown>;
       } catch (error) {
@@ -329,11 +329,14 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     this.#idle();
   }
 
+  /** The handler call when the bus does not say it is unobserved: observed, or plain after a closer look. */
+  #maybeObserve(handler: Handler<T>, message: Message<T>): unknown {
+    return this.#observed() ? this.#observe(handler, message) : handler(message);
+  }
+
   /** True when telemetry records or the bus is tapped: the handler then runs through {@link #observe}. */
   #observed(): boolean {
     const hooks = this.#hooks;
-    const observed = hooks.observed;
-    if (observed !== undefined) return observed;
     const taps = hooks.taps;
     if (taps !== undefined && taps.active) return true;
     const telemetry = hooks.telemetry;
@@ -400,7 +403,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       this.#delivered++;
       result = undefined;
       try {
-        const r = this.#observed() ? this.#observe(handler, message) : handler(message);
+        const r = this.#hooks.observed === false ? handler(message) : this.#maybeObserve(handler, message);
         if (r !== undefined && typeof (r as PromiseLike<unknown> | null)?.then === 'function') result = r as PromiseLike<unknown>;
         else tracker?.done();
       } catch (error) {
