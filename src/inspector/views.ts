@@ -96,13 +96,20 @@ function subscriberRows(model: FlowModel, watched: readonly WatchedSubscription[
 }
 
 /**
- * `3/8`, with the peak when there was one. A subscription's `pending` counts blocked publishers too (the
- * `block` policy): what is above the buffer's size is said as publishers waiting.
+ * `3/8 · peak 8+162`: the fill now and its peak. A subscription's `pending` counts blocked publishers too
+ * (the `block` policy): what is above the buffer's size is written `+N` (N publishers waiting), and said in
+ * words in the tooltip ({@link fillNote}).
  */
 function fillText(pending: number, size: number, peak: number): string {
-  const now = pending > size ? `${size}/${size} + ${pending - size} publishers waiting` : `${pending}/${size}`;
-  if (peak === 0) return now;
-  return `${now} (peak ${peak > size ? `full + ${peak - size} publishers waiting` : peak})`;
+  const part = (n: number): string => (n > size ? `${size}+${n - size}` : String(n));
+  const now = pending > size ? `${size}+${pending - size}/${size}` : `${pending}/${size}`;
+  return peak === 0 ? now : `${now} · peak ${part(peak)}`;
+}
+
+/** The fill in words, for the row's tooltip. */
+function fillNote(pending: number, size: number, peak: number): string {
+  const waiting = (n: number): string => (n > size ? `the buffer full and ${n - size} publishers waiting (block)` : `${n} of ${size} buffered`);
+  return `now ${waiting(pending)}; peak ${waiting(peak)}`;
 }
 
 /**
@@ -146,7 +153,8 @@ export function subscribersView(model: FlowModel, watched: readonly WatchedSubsc
               ...(peak > 0 && peakX !== undefined
                 ? [svg('line', { class: 'if-peak', x1: peakX.toFixed(1), x2: peakX.toFixed(1), y1: y - 1, y2: y + ROW - 3 }, svg('title', {}, `peak ${peak}`))]
                 : []),
-              label(LABEL_W + 6, y + 15, fillText(row.pending ?? 0, row.bufferSize ?? 0, peak), { class: 'if-figure' }, 60),
+              label(LABEL_W + 6, y + 15, fillText(row.pending ?? 0, row.bufferSize ?? 0, peak), { class: 'if-figure' }, 24),
+              svg('title', {}, fillNote(row.pending ?? 0, row.bufferSize ?? 0, peak)),
             ]),
         label(
           LABEL_W + barW + 10,

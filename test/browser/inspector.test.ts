@@ -86,7 +86,7 @@ describe('the inspector', () => {
     inspector.refresh();
     expect(rows(root, 'subscribers')[0]!.dataset).toMatchObject({ pending: '0', peak: '4' });
     expect(rows(root, 'subscribers')[0]!.querySelector('.if-peak')).not.toBeNull();
-    expect(rows(root, 'subscribers')[0]!.textContent).toContain('0/4 (peak 4)');
+    expect(rows(root, 'subscribers')[0]!.textContent).toContain('0/4 · peak 4');
   });
 
   it('says what is above a block subscription’s buffer: publishers waiting', async () => {
@@ -99,7 +99,8 @@ describe('the inspector', () => {
     const published = Array.from({ length: 6 }, (_, i) => bus.publish('work.item', i));
     await expect.poll(() => subscription.stats.pending).toBe(5); // one in the handler, two buffered, three publishers blocked
     inspector.refresh();
-    expect(rows(root, 'subscribers')[0]!.textContent).toContain('2/2 + 3 publishers waiting');
+    expect(rows(root, 'subscribers')[0]!.textContent).toContain('2+3/2');
+    expect(rows(root, 'subscribers')[0]!.textContent).toContain('the buffer full and 3 publishers waiting');
     release();
     await Promise.all(published);
   });
