@@ -123,7 +123,8 @@ export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDis
     const stop = (): void => void batch.close();
     const timer = waitMs < MIN_PULL_MS ? setTimeout(stop, waitMs) : undefined;
     signal?.addEventListener('abort', stop, { once: true });
-    if (signal?.aborted) stop();
+    // closed (or aborted) while the pull request was being made: close() could not see this batch yet
+    if (signal?.aborted || this.#closed) stop();
     this.#inflight.add(batch);
     const out: JsMsg[] = [];
     try {
