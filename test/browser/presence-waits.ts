@@ -15,11 +15,14 @@ export function next(presence: Presence, match: (change: PresenceChange) => bool
 
 /** Resolves once `presence` knows exactly the member ids `ids`. */
 export async function knows(presence: Presence, ids: string[]): Promise<void> {
-  const same = (): boolean =>
-    presence
-      .members()
-      .map((m) => m.id)
-      .sort()
-      .join() === [...ids].sort().join();
+  const same = (): boolean => memberIds(presence).join() === [...ids].sort().join();
   while (!same()) await next(presence, () => same());
+}
+
+/** The ids of the members `presence` knows, sorted. */
+export function memberIds(presence: Presence): string[] {
+  return presence
+    .members()
+    .map((m) => m.id)
+    .sort();
 }
