@@ -49,7 +49,7 @@ export class Election {
   readonly #config: ElectionConfig;
   readonly #prefix: string;
   readonly #lifetime: HeldLock;
-  readonly #ballot: HeldLock;
+  #ballot: HeldLock | undefined;
   #link: Link | undefined;
   #unwatch: (() => void) | undefined;
   #host: { readonly leader: LeaderHost; readonly hosting: LeaderHosting; readonly lock: HeldLock } | undefined;
@@ -58,11 +58,15 @@ export class Election {
   constructor(config: ElectionConfig) {
     this.#config = config;
     this.#prefix = `isoflux/leader/${config.name}`;
-    // Held while the tab lives: its release tells the leader to close this tab's session.
+    // Held while the tab lives: its release tells the leader to close this tab's session. Nothing is said
+    // before it is held: a leader watching a lock not yet taken would take it and close the session at once.
     this.#lifetime = holdLock(config.locks, `${this.#prefix}/tab/${config.tab}`);
-    config.channel.addEventListener('message', this.#onFrame);
-    this.#ballot = holdLock(config.locks, `${this.#prefix}/leader`, () => void this.#elected());
-    this.#post(frame<AnnounceFrame>({ k: FrameKind.Who, from: config.tab }));
+    void this.#lifetime.granted.then(() => {
+      if (this.#closed) return;
+      config.channel.addEventListener('message', this.#onFrame);
+      this.#ballot = holdLock(config.locks, `${this.#prefix}/leader`, () => void this.#elected());
+      this.#post(frame<AnnounceFrame>({ k: FrameKind.Who, from: config.tab }));
+    }, () => undefined);
   }
 
   get role(): LeaderRole {
@@ -134,7 +138,7 @@ export class Election {
   }
 
   async #elected(): Promise<void> {
-    if (this.#closed) return this.#ballot.release();
+    if (this.#closed) return this.#ballot?.release();
     const id = nextId();
     const lock = holdLock(this.#config.locks, `${this.#prefix}/host/${id}`);
     await lock.granted;
@@ -160,10 +164,10 @@ export class Election {
       await host.leader.close();
       // the next tab in line starts before this one's network connection is closed: a faster handover
       host.lock.release();
-      this.#ballot.release();
+      this.#ballot?.release();
       await host.hosting.close?.();
     }
-    this.#ballot.release();
+    this.#ballot?.release();
     this.#lifetime.release();
   }
 }

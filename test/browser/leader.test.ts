@@ -7,9 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBus, type MemoryBus } from '../../src/memory/index.js';
 import { createOutbox, memoryStore } from '../../src/outbox/index.js';
-import { connectLeaderBus, connectShared, LeaderBus, LeaderGoneError, WorkerBus, type LeaderBusOptions } from '../../src/worker/index.js';
+import { connectLeaderBus, connectShared, LeaderBus, LeaderGoneError, WorkerBus, type LeaderBusOptions, type LockManagerLike } from '../../src/worker/index.js';
 import { Inbox } from '../portable/conformance/wait.js';
-import { until } from '../portable/waits.js';
+import { gate, turn, until } from '../portable/waits.js';
 
 let names = 0;
 const cleanup: Array<() => unknown> = [];
@@ -46,6 +46,25 @@ describe('leader tab bus', () => {
     expect((await c.request('math.double', 2)).payload).toBe(4);
     // the server saw one subscription per tab subscription: the leader hosts them all on one bus
     expect(server.stats.subscriptions).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a tab whose lifetime lock is granted late says nothing before it holds it (its session would close at once)', async () => {
+    const { buses, name, server } = await tabs(1);
+    const late = gate();
+    const locks = navigator.locks as unknown as LockManagerLike;
+    const slow: LockManagerLike = {
+      request: (lock, options, callback) => (lock.includes('/tab/') ? late.promise.then(() => locks.request(lock, options, callback)) : locks.request(lock, options, callback)),
+    };
+    const joining = connectLeaderBus({ name, callTimeoutMs: 3000, locks: slow, host: () => ({ bus: server }) });
+    // long enough for a hello to reach the leader, had the tab spoken before holding its lock
+    for (let i = 0; i < 100; i++) await turn();
+    late.open();
+    const follower = await joining;
+    cleanup.push(() => follower.close());
+    const inbox = new Inbox();
+    await follower.subscribe('late.*', inbox.push).ready;
+    await buses[0]!.publish('late.x', 1);
+    await inbox.waitFor(1);
   });
 
   it('spreads a queue group over the tabs: each message is handled by one of them', async () => {
