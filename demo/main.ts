@@ -1,13 +1,18 @@
+/// <reference types="vite/client" />
 /**
  * The demo page: mounts every panel of `panels/index.ts` in its own section. A panel that fails to mount
  * shows its error in place; the others keep working.
  * @module
  */
+import { exposeBuses } from '../src/testing/page/index.js';
 import { describeError, h } from './components/dom.js';
+import { onInspectTarget } from './components/inspect.js';
 import { panels, type DemoPanel } from './panels/index.js';
 
 const page = new AbortController();
 addEventListener('pagehide', () => page.abort(), { once: true });
+// dev only (gone from a production build): the e2e tests reach every panel's bus through isoflux/playwright
+if (import.meta.env.DEV) onInspectTarget((target) => void (target.kind === 'bus' && exposeBuses({ [target.name]: target.bus })));
 
 async function mount(panel: DemoPanel, container: HTMLElement): Promise<void> {
   const body = h('div', { class: 'panel-body' });

@@ -32,9 +32,9 @@ export interface MatcherContext {
  */
 export interface IsofluxMatchers<R = unknown> {
   /** The recording saw a publish on a subject matching `pattern`, with a payload matching `payload` (partial or predicate). */
-  toHavePublished(pattern: string, payload?: PayloadMatch): R;
+  toHavePublished<T = unknown>(pattern: string, payload?: PayloadMatch<T>): R;
   /** The recording saw a delivery to a subscriber on a subject matching `pattern` (payload partial or predicate). */
-  toHaveDelivered(pattern: string, payload?: PayloadMatch): R;
+  toHaveDelivered<T = unknown>(pattern: string, payload?: PayloadMatch<T>): R;
   /** The recording saw `count` publishes on subjects matching `pattern`. */
   toHavePublishedTimes(pattern: string, count: number): R;
 }

@@ -165,10 +165,8 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
     this.#subscriptions.add(sink);
     const ready = listener.ready;
     if (ready !== undefined) {
-      ready.catch((error: unknown) => {
-        sink.reportError(error);
-        void sink.unsubscribe();
-      });
+      // ends it with the reason (reported to onError once; `closed` resolves with it), unless the driver already did
+      ready.catch((error: unknown) => void (sink.isClosed || sink.end(error instanceof Error ? error : new Error(String(error)))));
     }
     return sink.start();
   }

@@ -117,7 +117,7 @@ describe('jetstream option vocabulary', () => {
       events.push(event);
       notify();
     });
-    const sub = subscriber.subscribe(`${root}.>`, (message: Message<string>) => {
+    const sub = subscriber.subscribe(`${root}.>`, (message: Message<unknown>) => {
       if (message.payload === 'term') return void message.term('not for us');
       if (message.payload === 'fail') throw new Error('boom');
     }, { onError: () => undefined });

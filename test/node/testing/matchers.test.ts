@@ -21,7 +21,7 @@ describe('expect.extend(isofluxMatchers)', () => {
     await recording.waitFor('orders.created', undefined, { kinds: ['acked'] });
     expect(recording).toHavePublished('orders.created', { id: 'o-1' });
     expect(recording).not.toHavePublished('orders.created', { id: 'o-2' });
-    expect(recording).toHaveDelivered('orders.>', (payload: unknown) => (payload as { total: number }).total > 2);
+    expect(recording).toHaveDelivered('orders.>', (payload: { total: number }) => payload.total > 2);
     expect(recording).toHavePublishedTimes('orders.>', 1);
     expect(() => expect(recording).toHavePublished('orders.shipped')).toThrow(
       /expected a message published on "orders.shipped"; saw:\n {2}nothing on that subject \(1 published in all\)/,
