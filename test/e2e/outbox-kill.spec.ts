@@ -115,6 +115,7 @@ test(`kill anywhere: ${ITERATIONS} random kills of the tab or the browser, 0 los
       if (random() < 0.5) {
         // a random moment: enqueueing, sending, or waiting for acks
         points.time++;
+        // fixed sleep: a random kill moment is the point of the test
         await new Promise((resolve) => setTimeout(resolve, pick(120)));
       } else {
         // after the stream stored some of this batch: acked or not, removed or not

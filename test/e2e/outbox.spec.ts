@@ -79,6 +79,7 @@ test('1,000 messages published while nats-server is down all land in the stream 
   await nats.stop();
   const page = await tab({ database: ns });
   await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 1000, 100), `${ns}.orders`);
+  // fixed sleep: the relay retries against a stopped broker; no event says it tried and kept everything
   await page.waitForTimeout(300);
   expect(await page.evaluate(() => window.outboxTab.status())).toMatchObject({ depth: 1000, delivered: 0, relay: 'relaying' });
   expect((await page.evaluate(() => window.outboxTab.status())).lastError?.message).toMatch(/not connected/);
@@ -243,7 +244,8 @@ test('at a full quota: attempts counted with the real error, delivered entries r
     // read back: no chunk (nor tombstone) is left, so nothing delivered is waiting to be sent again
     expect(await page.evaluate((d) => window.outboxTab.raw(d), ns)).toMatchObject({ chunkEntries: 0, tombstones: 0 });
 
-    await page.waitForTimeout(1200); // past the duplicate window
+    // fixed sleep: the reload must come after the stream's 1 s duplicate window, which is server time
+    await page.waitForTimeout(1200);
     await page.reload();
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
     await openOutbox(page, { database: ns });
