@@ -31,23 +31,25 @@ export const SCRIPT_BUILDS = {
  * `<script>` file. `own`: isoflux's code with third-party imports external; `withDeps`: everything bundled.
  * About 25% above the size when the budget was set (December 2026, while the trust-boundary work
  * was still landing): room for fixes, not for a new dependency.
- * Raising one is a decision: say why in the commit.
+ * Raising one is a decision: say why in the commit. Raised once (issue 14): the transport kit's facade (one
+ * front door, wiretap, option checks) is shared code every transport now carries; the leader-tab connection
+ * joined the worker entry.
  */
 export const SIZE_BUDGETS = {
-  isoflux: { own: 9_000 },
-  'isoflux/transport': { own: 9_000 },
-  'isoflux/memory': { own: 9_000 },
+  isoflux: { own: 10_000 },
+  'isoflux/transport': { own: 10_500 },
+  'isoflux/memory': { own: 11_000 },
   'isoflux/otel': { own: 2_500, withDeps: 6_500 },
-  'isoflux/nats': { own: 13_500, withDeps: 58_000 },
-  'isoflux/jetstream': { own: 13_500, withDeps: 84_000 },
-  'isoflux/postgres': { own: 11_000 },
-  'isoflux/http': { own: 15_000 },
+  'isoflux/nats': { own: 16_000, withDeps: 60_000 },
+  'isoflux/jetstream': { own: 16_000, withDeps: 84_000 },
+  'isoflux/postgres': { own: 13_000 },
+  'isoflux/http': { own: 17_500 },
   'isoflux/middleware': { own: 4_500 },
   'isoflux/pipe': { own: 2_000 },
   'isoflux/stream': { own: 4_500 },
   'isoflux/topic': { own: 6_500 },
-  'isoflux/broadcast': { own: 14_000 },
-  'isoflux/worker': { own: 14_000, withDeps: 16_000 },
+  'isoflux/broadcast': { own: 15_500 },
+  'isoflux/worker': { own: 18_000, withDeps: 19_500 },
   'isoflux/outbox': { own: 11_000, withDeps: 11_000 },
   'isoflux/testing': { own: 27_500 },
   'isoflux/testing/page': { own: 3_500 },
@@ -56,6 +58,6 @@ export const SIZE_BUDGETS = {
   'isoflux/inspector': { own: 7_500 },
   'isoflux/inbox': { own: 2_500 },
   'isoflux/versioning': { own: 3_000 },
-  'isoflux.iife.js': { withDeps: 11_000 },
-  'isoflux.browser.iife.js': { withDeps: 90_000 },
+  'isoflux.iife.js': { withDeps: 13_000 },
+  'isoflux.browser.iife.js': { withDeps: 95_000 },
 };
