@@ -30,7 +30,7 @@ const SCRIPT_ENVIRONMENTS: Record<string, ScriptFile> = { iife: 'isoflux.iife.js
 
 /**
  * `{ index: src/index.ts, memory/index: src/memory/index.ts, nats/internal: src/nats/internal.ts, … }`: the root
- * entry, every folder with an index.ts, and every folder's declared `internal.ts` (an entry for transports that
+ * entry, every folder (and sub-folder, as `testing/page`) with an index.ts, and every folder's declared `internal.ts` (an entry for transports that
  * build on another, as jetstream on `isoflux/nats/internal`).
  */
 function discoverEntries(): Record<string, string> {
@@ -40,6 +40,11 @@ function discoverEntries(): Record<string, string> {
     for (const name of ['index', 'internal']) {
       const file = join(SRC, dirent.name, `${name}.ts`);
       if (existsSync(file)) entries[`${dirent.name}/${name}`] = file;
+    }
+    // a nested entry (`isoflux/testing/page`): a sub-folder with its own index.ts
+    for (const sub of readdirSync(join(SRC, dirent.name), { withFileTypes: true })) {
+      const file = join(SRC, dirent.name, sub.name, 'index.ts');
+      if (sub.isDirectory() && existsSync(file)) entries[`${dirent.name}/${sub.name}/index`] = file;
     }
   }
   return entries;

@@ -28,7 +28,7 @@ import { SCRIPT_BUILDS, SIZE_BUDGETS } from '../../scripts/bundles.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'node_modules', '.bin');
-const PEERS = ['@nats-io/nats-core', '@nats-io/jetstream', 'comlink', '@opentelemetry/api'];
+const PEERS = ['@nats-io/nats-core', '@nats-io/jetstream', 'comlink', '@opentelemetry/api', 'playwright', '@types/node'];
 const repoPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
   version: string;
@@ -38,6 +38,8 @@ const repoPkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as 
 };
 const subpaths = Object.keys(repoPkg.exports).filter((s) => !s.endsWith('.json'));
 const specifiers = subpaths.map((s) => (s === '.' ? 'isoflux' : `isoflux/${s.slice(2)}`));
+/** Entries that run only in Node (a Playwright test): type-checked in their own program, with Node's types. */
+const NODE_ONLY = new Set(['isoflux/playwright']);
 
 /** npm sets npm_* variables for the script that runs us (`npm test`); a nested npm must not inherit them. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -96,7 +98,7 @@ import { createBroadcastBus } from 'isoflux/broadcast';
 import { createOutbox, memoryStore } from 'isoflux/outbox';
 import { createHttpHandler } from 'isoflux/http';
 import { chain, recover } from 'isoflux/middleware';
-${specifiers.map((s, i) => `import * as entry${i} from '${s}';`).join('\n')}
+${specifiers.map((s, i) => (NODE_ONLY.has(s) ? `const entry${i} = {};` : `import * as entry${i} from '${s}';`)).join('\n')}
 
 type Topics = { 'orders.created': { id: string; total: number }; 'orders.*.shipped': { carrier: string } };
 const bus = createMemoryBus<Topics>();
@@ -299,7 +301,7 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
   let installOutput = '';
   let web: { url: string; server: Server } | undefined;
   /** Both compilations start as soon as the project is written and run beside the other checks. */
-  const tsc: Partial<Record<'bundler' | 'node16', Promise<Ran>>> = {};
+  const tsc: Partial<Record<'bundler' | 'node16' | 'node-only', Promise<Ran>>> = {};
 
   beforeAll(async () => {
     if (process.env.ISOFLUX_PACKAGE_NO_BUILD !== '1') ok(await sh('npm', ['run', 'build'], ROOT, 180_000), 'npm run build');
@@ -314,7 +316,7 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
     write(bare, { 'package.json': JSON.stringify({ name: 'isoflux-packaging-bare', private: true, type: 'module' }, null, 2) });
     ok(await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename)], bare, 180_000), 'npm install of the tarball alone');
     const lib = readmeLib();
-    const tsconfig = (resolution: 'bundler' | 'node16') => JSON.stringify({
+    const tsconfig = (resolution: 'bundler' | 'node16', files = ['check.ts'], types: string[] = []) => JSON.stringify({
       compilerOptions: {
         target: 'es2022',
         module: resolution === 'bundler' ? 'esnext' : 'node16',
@@ -323,14 +325,16 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
         strict: true,
         noEmit: true,
         skipLibCheck: false,
-        types: [],
+        types,
       },
-      files: ['check.ts'],
+      files,
     }, null, 2);
     write(app, {
       'check.ts': checkTs,
       'tsconfig.bundler.json': tsconfig('bundler'),
       'tsconfig.node16.json': tsconfig('node16'),
+      'tsconfig.node-only.json': tsconfig('node16', ['check-node-only.ts'], ['node']),
+      'check-node-only.ts': [...NODE_ONLY].map((s, i) => `import * as nodeOnly${i} from '${s}';\nexport const keys${i} = Object.keys(nodeOnly${i});`).join('\n'),
       'esm.mjs': esmMjs,
       'require.cjs': requireCjs,
       'deno.ts': denoTs,
@@ -346,7 +350,7 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
       'vite/index.html': '<!doctype html><script type="module" src="./main.js"></script>\n',
       'vite/main.js': "import { connectNats } from 'isoflux/nats';\nconsole.log(typeof connectNats);\n",
     });
-    for (const resolution of ['bundler', 'node16'] as const) {
+    for (const resolution of ['bundler', 'node16', 'node-only'] as const) {
       tsc[resolution] = sh(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${resolution}.json`, '--pretty', 'false'], app);
     }
   }, 300_000);
@@ -390,6 +394,10 @@ describe(`the packed tarball (${repoPkg.name}@${repoPkg.version})`, () => {
     const out = ok(await sh(process.execPath, ['require.cjs'], app), 'node require.cjs');
     expect(JSON.parse(out)).toEqual(EXPECTED_ROUND_TRIP);
   });
+
+  it('TypeScript: the Node-only entries (isoflux/playwright) with Node\'s types, skipLibCheck false', async () => {
+    ok(await (tsc['node-only'] as Promise<Ran>), 'tsc (node-only)');
+  }, 60_000);
 
   for (const resolution of ['bundler', 'node16'] as const) {
     it(`TypeScript, moduleResolution ${resolution}, the README's lib, skipLibCheck false`, async () => {
