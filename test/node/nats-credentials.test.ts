@@ -37,7 +37,7 @@ describe('connectNats credentials supplier, asked at every reconnect', () => {
   });
 
   it('token: the old token stops working on reload; the supplier’s new one reconnects, the subscription keeps receiving', async () => {
-    server.reload(tokenConfig('first'));
+    await server.reload(tokenConfig('first'));
     let current: NatsCredentials = { token: 'first' };
     let asked = 0;
     const nc = await connectNats(server.wsUrl!, {
@@ -55,7 +55,7 @@ describe('connectNats credentials supplier, asked at every reconnect', () => {
       // the token changes on the server; the app has not learnt the new one yet
       const refused = authErrors(nc, 2);
       const reloadedAt = Date.now();
-      server.reload(tokenConfig('second'));
+      await server.reload(tokenConfig('second'));
       const dropped = await until(watch, (s) => s.state === 'reconnecting');
       await refused; // two stale attempts in a row: nats-core alone would have closed the client here
       expect(nc.isClosed()).toBe(false);
@@ -86,12 +86,12 @@ describe('connectNats credentials supplier, asked at every reconnect', () => {
   }, 20_000);
 
   it('why ignoreAuthErrorAbort is set: with nats-core’s default the same reload closes the client for good', async () => {
-    server.reload(tokenConfig('first'));
+    await server.reload(tokenConfig('first'));
     let current: NatsCredentials = { token: 'first' };
     const nc = await connectNats(server.wsUrl!, { credentials: () => current, ignoreAuthErrorAbort: false, reconnectTimeWait: 100, reconnectJitter: 0 });
     const watch = watchConnection(nc, { rttIntervalMs: 0 });
     try {
-      server.reload(tokenConfig('second'));
+      await server.reload(tokenConfig('second'));
       const closed = await until(watch, (s) => s.state === 'closed');
       current = { token: 'second' }; // too late: nobody asks any more
       expect(closed.lastError?.message).toMatch(/authorization/i);
@@ -103,7 +103,7 @@ describe('connectNats credentials supplier, asked at every reconnect', () => {
   });
 
   it('user + password: the supplier’s new password is used on the reconnect the reload forced', async () => {
-    server.reload(userConfig('app', 'pw1'));
+    await server.reload(userConfig('app', 'pw1'));
     let current: NatsCredentials = { user: 'app', pass: 'pw1' };
     const nc = await connectNats(server.wsUrl!, { credentials: () => current, reconnectTimeWait: 100, reconnectJitter: 0 });
     const watch = watchConnection(nc, { rttIntervalMs: 0 });
@@ -112,7 +112,7 @@ describe('connectNats credentials supplier, asked at every reconnect', () => {
       await createNatsBus(nc).subscribe('creds.user', inbox.push).ready;
       current = { user: 'app', pass: 'pw2' }; // refreshed before the server moves: not one refused attempt
       const down = until(watch, (s) => s.state === 'reconnecting');
-      server.reload(userConfig('app', 'pw2'));
+      await server.reload(userConfig('app', 'pw2'));
       await down;
       await until(watch, (s) => s.state === 'connected');
       await nc.flush();
@@ -125,7 +125,7 @@ describe('connectNats credentials supplier, asked at every reconnect', () => {
   }, 20_000);
 
   it('a supplier that throws: the previous credentials are presented again and the client stays open', async () => {
-    server.reload(tokenConfig('steady'));
+    await server.reload(tokenConfig('steady'));
     let fail = false;
     const nc = await connectNats(server.wsUrl!, {
       credentials: () => {

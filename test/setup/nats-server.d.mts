@@ -24,9 +24,9 @@ export interface NatsServer {
   restart(): Promise<void>;
   /**
    * Rewrites the config with `extraConfig` replaced by `extra` and sends SIGHUP (a config reload) by PID.
-   * Returns once the signal is sent; the server applies it within milliseconds (watch a client's status).
+   * Resolves once the server's log says it applied the new configuration.
    */
-  reload(extra: string): void;
+  reload(extra: string): Promise<void>;
   /** Stop and delete the temp dir. */
   dispose(): Promise<void>;
   /**

@@ -248,10 +248,22 @@ export async function startNatsServer({ jetstream = true, websocket = true, maxP
       }
       await exited;
     },
-    /** Rewrites the config with `extra` in place of `extraConfig` and reloads it (SIGHUP by PID). */
-    reload(/** @type {string} */ extra) {
+    /**
+     * Rewrites the config with `extra` in place of `extraConfig` and reloads it (SIGHUP by PID); resolves once
+     * the server's log says it applied the new configuration, so a client connecting next meets it.
+     */
+    async reload(/** @type {string} */ extra) {
+      const applied = () => {
+        try { return readFileSync(logFile, 'utf8').split('Reloaded server configuration').length - 1; } catch { return 0; }
+      };
+      const before = applied();
       writeFileSync(confFile, config(extra));
-      if (child && child.exitCode === null && child.signalCode === null) process.kill(server.pid, 'SIGHUP');
+      if (!(child && child.exitCode === null && child.signalCode === null)) return;
+      process.kill(server.pid, 'SIGHUP');
+      for (const deadline = Date.now() + 10_000; applied() === before; ) {
+        if (Date.now() > deadline) throw new Error(`nats-server did not log a reload within 10 s (${logFile})`);
+        await new Promise((resolve) => setTimeout(resolve, 10)); // poll: the log is the only signal
+      }
     },
     stop: () => server.signal('SIGTERM'),
     kill: () => server.signal('SIGKILL'),
