@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'storage_quota'
   | 'connection_failed'
-  | 'unsupported';
+  | 'unsupported'
+  | 'version_mismatch';
 
 /** Options every isoflux error accepts. */
 export interface IsofluxErrorOptions {

@@ -2,7 +2,7 @@
  * The typed error of a message this build cannot read in the version it was written in.
  * @module
  */
-import { IsofluxError, type ErrorCode } from '../core/errors.js';
+import { IsofluxError } from '../core/errors.js';
 
 /**
  * Why a message's version could not be brought to this build's: written by a newer build, no upcaster for a
@@ -28,8 +28,7 @@ export class VersionMismatchError extends IsofluxError {
     readonly reason: VersionMismatchReason,
     options?: { cause?: unknown; header?: string },
   ) {
-    // TODO(core): 'version_mismatch' joins ErrorCode in src/core/errors.ts (requested in .tmp-notes/outbox-requests.md)
-    super('version_mismatch' as ErrorCode, message(subject, received, supported, reason, options?.header), options);
+    super('version_mismatch', message(subject, received, supported, reason, options?.header), options);
   }
 }
 
