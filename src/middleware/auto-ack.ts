@@ -2,8 +2,13 @@
  * Acknowledges a message from its handler's outcome.
  * @module
  */
-import type { Handler, Middleware } from '../core/interfaces.js';
+import type { Middleware } from '../core/interfaces.js';
 import type { Message } from '../core/message.js';
+import { settleByOutcome } from './settle.js';
+
+const nakUnsettled = async (message: Message<unknown>): Promise<void> => {
+  if (!message.settled) await message.nak();
+};
 
 /**
  * Handler returned → `ack()`; handler threw → `nak()` (redelivery where the transport acks) and the error
@@ -12,16 +17,5 @@ import type { Message } from '../core/message.js';
  * For poison/transient decisions and delayed redelivery use `retryPolicy` instead (it also acks on success).
  */
 export function autoAck(): Middleware {
-  return <T>(next: Handler<T>) =>
-    async (message: Message<T>): Promise<unknown> => {
-      let result: unknown;
-      try {
-        result = await next(message);
-      } catch (error) {
-        if (!message.settled) await message.nak();
-        throw error;
-      }
-      if (!message.settled) await message.ack();
-      return result;
-    };
+  return settleByOutcome(nakUnsettled);
 }

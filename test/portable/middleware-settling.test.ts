@@ -60,15 +60,31 @@ describe('retryPolicy', () => {
     expect(dead).toEqual([['poison', 'poison/ValidationError']]);
   });
 
-  it('terms after maxAttempts deliveries and honours a custom poison test', async () => {
+  it('terms after maxAttempts deliveries and honours a custom isRetryable', async () => {
     const reasons: string[] = [];
     const always = retryPolicy({ maxAttempts: 3, backoff: () => 0, onDeadLetter: (_m, _e, r) => reasons.push(r) })(fail());
     const log = await redeliver(always, 1);
     expect(log.slice(0, 2)).toEqual(['nak:0', 'nak:0']);
     expect(log[2]).toMatch(/^term:attempts_exhausted/);
-    const custom = retryPolicy({ isPoison: (e) => (e as Error).message === 'fatal', onDeadLetter: (_m, _e, r) => reasons.push(r) })(fail('fatal'));
+    const custom = retryPolicy({ isRetryable: (e) => (e as Error).message !== 'fatal', onDeadLetter: (_m, _e, r) => reasons.push(r) })(fail('fatal'));
     expect((await redeliver(custom, 1))[0]).toMatch(/^term:poison/);
+    // isRetryable overrides the default: a ValidationError it calls retryable is nak'ed, not terminated
+    const lenient = retryPolicy({ isRetryable: () => true, backoff: () => 7 })(() => {
+      throw new ValidationError('orders.created', [{ message: 'bad' }]);
+    });
+    expect((await redeliver(lenient, 1))[0]).toBe('nak:7');
     expect(reasons).toEqual(['attempts_exhausted', 'poison']);
+  });
+
+  it('still accepts the deprecated isPoison (the inverse of isRetryable), but not together with it', async () => {
+    const reasons: string[] = [];
+    const custom = retryPolicy({ isPoison: (e) => (e as Error).message === 'fatal', onDeadLetter: (_m, _e, r) => reasons.push(r) });
+    expect((await redeliver(custom(fail('fatal')), 1))[0]).toMatch(/^term:poison/);
+    const transient = await redeliver(custom(fail('net')), 1);
+    expect(transient.slice(0, 4).every((s) => s.startsWith('nak:'))).toBe(true);
+    expect(reasons).toEqual(['poison', 'attempts_exhausted']);
+    expect(decideRetry(new Error('fatal'), ackable(1, { attempt: 1 }).message, { isPoison: () => true })).toEqual({ action: 'term', reason: 'poison' });
+    expect(() => retryPolicy({ isRetryable: () => true, isPoison: () => false })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'isPoison' }));
   });
 
   it('reports every failure as final where nothing redelivers, and rethrows so the subscription counts it', async () => {
@@ -92,7 +108,8 @@ describe('retryPolicy', () => {
   it('rejects invalid options with invalid_argument', () => {
     expect(() => retryPolicy({ maxAttempts: 0 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     expect(() => retryPolicy({ maxAttempts: 1.5 })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
-    expect(() => retryPolicy({ backoff: 5 as never })).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    expect(() => retryPolicy({ backoff: 5 as never })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'backoff' }));
+    expect(() => retryPolicy({ isRetryable: 'no' as never })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'isRetryable' }));
   });
 });
 
