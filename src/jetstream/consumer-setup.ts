@@ -15,6 +15,7 @@ import type { ConsumeInfo, Telemetry } from '../core/telemetry.js';
 import type { DeadLetterTarget } from './dead-letter.js';
 import { fromJetStreamError } from './errors.js';
 import type { InboundPolicy } from './inbound.js';
+import type { RetryBehaviour } from './retry-options.js';
 import { termReasonSupport } from './server-version.js';
 
 /**
@@ -25,21 +26,11 @@ import { termReasonSupport } from './server-version.js';
 export type DeliverFrom = 'all' | 'new' | 'last' | 'last-per-subject' | { sequence: number } | { time: Date | string };
 
 /** How received messages are checked, settled and retried: the retry triple `maxAttempts` / `backoff` / `isRetryable`. */
-export interface ConsumerBehaviour {
+export interface ConsumerBehaviour extends RetryBehaviour {
   /** Turns bytes into payloads (default `jsonCodec()`). */
   codec?: Codec<unknown>;
   /** Validates payloads; an invalid one is reported and dead-lettered (or terminated), never handled. */
   schema?: StandardSchemaV1;
-  /**
-   * Deliveries in total (the first one included) before a failing message goes to `deadLetter` (or is
-   * terminated), with the reason. Counted on the client: the server's own `max_deliver` is off, so a message
-   * that used up its deliveries is dead-lettered instead of silently parked. Default: unlimited. (Was `maxDeliver`.)
-   */
-  maxAttempts?: number;
-  /** Delay in ms before the redelivery after failed attempt `attempt` (1 after the first), sent with the automatic nak. Default: at once. (Was `retryDelayMs`.) */
-  backoff?: Backoff;
-  /** False for a handler error redelivery cannot fix: the message is dead-lettered (or terminated) at once. Default: every error is retried. */
-  isRetryable?: (error: unknown) => boolean;
   /** Where messages go after `maxAttempts` failed deliveries, a non-retryable error, or when undecodable. */
   deadLetter?: DeadLetterTarget;
   /**
@@ -47,34 +38,9 @@ export interface ConsumerBehaviour {
    * (default 30000 ms). A server setting, not a client timeout, so it keeps the server's name.
    */
   ackWaitMs?: number;
-  /** @deprecated Renamed {@link ConsumerBehaviour.maxAttempts} (same meaning); accepted until the next major version. */
-  maxDeliver?: number;
-  /** @deprecated Renamed {@link ConsumerBehaviour.backoff} (a number n is `() => n`); accepted until the next major version. */
-  retryDelayMs?: number | ((attempt: number) => number);
 }
 
-/** Milliseconds to wait after failed attempt number `attempt` (the `Backoff` of `isoflux/middleware`). */
-export type Backoff = (attempt: number) => number;
-
-/** The behaviour without the deprecated names (mapped onto the new ones) and without unset keys, so layers can be spread. */
-export function normalizeBehaviour<B extends ConsumerBehaviour>(behaviour: B | undefined): B {
-  const out: Record<string, unknown> = {};
-  if (behaviour === undefined) return out as B;
-  for (const key in behaviour) if (behaviour[key] !== undefined) out[key] = behaviour[key];
-  const { maxDeliver, retryDelayMs } = out as ConsumerBehaviour;
-  if (maxDeliver !== undefined) {
-    if (out.maxAttempts !== undefined && out.maxAttempts !== maxDeliver) throw new InvalidArgumentError('give maxAttempts (maxDeliver is its deprecated name), not both', 'maxDeliver');
-    out.maxAttempts ??= maxDeliver;
-    delete out.maxDeliver;
-  }
-  if (retryDelayMs !== undefined) {
-    if (out.backoff !== undefined) throw new InvalidArgumentError('give backoff (retryDelayMs is its deprecated name), not both', 'retryDelayMs');
-    if (typeof retryDelayMs !== 'function' && !(typeof retryDelayMs === 'number' && retryDelayMs >= 0)) throw new InvalidArgumentError(`retryDelayMs must be >= 0 or a function, got ${String(retryDelayMs)}`, 'retryDelayMs');
-    out.backoff = typeof retryDelayMs === 'function' ? retryDelayMs : () => retryDelayMs;
-    delete out.retryDelayMs;
-  }
-  return out as B;
-}
+export { normalizeBehaviour } from './retry-options.js';
 
 /**
  * Checks a {@link ConsumerBehaviour} (normalized: see {@link normalizeBehaviour}) and a {@link DeliverFrom}

@@ -3,43 +3,17 @@
  * @module
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { Headers } from '../core/message.js';
 import { toNatsHeaders } from '../nats/internal.js';
+import { deadLetterHeaders, deadLetterId, withError, type DeadLetterInfo } from './dead-letter-fields.js';
 import { fromJetStreamError } from './errors.js';
 import { identify } from './message-id.js';
 
-/** Headers added to a message republished to a dead-letter subject. */
-export const DEAD_LETTER_HEADERS = {
-  reason: 'Isoflux-Dead-Letter-Reason',
-  subject: 'Isoflux-Dead-Letter-Subject',
-  stream: 'Isoflux-Dead-Letter-Stream',
-  sequence: 'Isoflux-Dead-Letter-Sequence',
-  attempts: 'Isoflux-Dead-Letter-Attempts',
-  id: 'Isoflux-Dead-Letter-Id',
-} as const;
+export { DEAD_LETTER_HEADERS, type DeadLetterInfo } from './dead-letter-fields.js';
 
-/** A message given up on, with why. */
-export interface DeadLetter {
-  /** The subject it was published to. */
-  readonly subject: string;
-  /** The stream and sequence it is stored at. */
-  readonly stream: string;
-  readonly sequence: number;
-  /** How many times it was delivered. */
-  readonly attempts: number;
-  /**
-   * Its message id, as handlers saw it: the `Nats-Msg-Id` it was published with, or for a message stored
-   * without one `<stream>:<sequence>` (see `storedMessageId`).
-   */
-  readonly id: string;
-  /** Its headers (without the id). */
-  readonly headers: Headers;
+/** A message given up on, with why, as the subscriber hands it to a hook or republishes it: with its raw bytes. */
+export interface DeadLetter extends DeadLetterInfo {
   /** The raw payload bytes (it may not be decodable). */
   readonly data: Uint8Array;
-  /** Why it was given up on: the last handler error, `nak`, an ack timeout, or a decode failure. */
-  readonly reason: string;
-  /** The error behind `reason`, when there was one. */
-  readonly error?: unknown;
 }
 
 /**
@@ -52,27 +26,14 @@ export type DeadLetterTarget = string | ((letter: DeadLetter) => void | Promise<
 /** Builds the letter for `jm`. */
 export function letterFor(jm: JsMsg, reason: string, error?: unknown): DeadLetter {
   const { headers, id } = identify(jm);
-  const letter = { subject: jm.subject, stream: jm.info.stream, sequence: jm.seq, attempts: jm.info.deliveryCount, id, headers, data: jm.data, reason };
-  return error === undefined ? letter : { ...letter, error };
+  return withError({ subject: jm.subject, stream: jm.info.stream, sequence: jm.seq, attempts: jm.info.deliveryCount, id, headers, data: jm.data, reason }, error);
 }
 
 /** Sends `letter` to `target`; rejects when it could not be handed over. */
 export async function sendDeadLetter(js: JetStreamClient, target: DeadLetterTarget, letter: DeadLetter): Promise<void> {
   if (typeof target === 'function') return void (await target(letter));
-  const headers: Record<string, string> = {
-    ...letter.headers,
-    [DEAD_LETTER_HEADERS.reason]: letter.reason.replace(/[\r\n]+/g, ' '),
-    [DEAD_LETTER_HEADERS.subject]: letter.subject,
-    [DEAD_LETTER_HEADERS.stream]: letter.stream,
-    [DEAD_LETTER_HEADERS.sequence]: String(letter.sequence),
-    [DEAD_LETTER_HEADERS.attempts]: String(letter.attempts),
-  };
-  headers[DEAD_LETTER_HEADERS.id] = letter.id;
-  // an id derived from the stored position makes a second dead-lettering of the same message (after a crash)
-  // a duplicate, and never collides with the original's id should the letter land in the same stream
-  const id = `dead-letter.${letter.stream}.${letter.sequence}`;
   try {
-    await js.publish(target, letter.data, { headers: toNatsHeaders(id, headers) });
+    await js.publish(target, letter.data, { headers: toNatsHeaders(deadLetterId(letter), deadLetterHeaders(letter)) });
   } catch (error) {
     throw fromJetStreamError(error, target, `dead-letter publish on ${JSON.stringify(target)}`);
   }
