@@ -51,8 +51,10 @@ export const LAYERS = {
   presence: { folders: ['core', 'transport'], packages: [] },
   inspector: { folders: ['core', 'transport'], packages: [] },
   inbox: { folders: ['core', ...COMPOSITION], packages: [] },
-  // The test kit: fakes built on the memory bus and the real outbox; the Playwright fixture on the kit.
-  testing: { folders: ['core', 'memory', 'outbox'], packages: [] },
+  // The test kit: fakes built on the memory bus and the real outbox; the Playwright fixture on the kit. The fake
+  // JetStream takes the real one's retry options and writes its dead letters through jetstream's two wire-free
+  // files (no NATS client), so the fake cannot drift from the real names, reasons and headers.
+  testing: { folders: ['core', 'memory', 'outbox', 'jetstream/retry-options.ts', 'jetstream/dead-letter-fields.ts'], packages: [] },
   playwright: { folders: ['core', 'testing'], packages: ['playwright'] },
   versioning: { folders: ['core', ...COMPOSITION], packages: [] },
   // The root entry: the contract only.

@@ -4,8 +4,10 @@
  * are plain `setTimeout`s, so fake timers (Vitest, @sinonjs/fake-timers) drive ack waits and nak delays.
  * @module
  */
-import { createMessage, type Acker, type Headers, type Message } from '../core/message.js';
+import { createMessage, type Acker, type Message } from '../core/message.js';
 import type { BufferedSubscription } from '../core/subscription.js';
+import { deadLetterHeaders, deadLetterId, withError, type DeadLetterInfo } from '../jetstream/dead-letter-fields.js';
+import type { RetryBehaviour } from '../jetstream/retry-options.js';
 import type { TapSource } from './emit.js';
 import type { FakeStream, StoredMessage } from './jetstream-stream.js';
 import { subjectMatches } from './match.js';
@@ -13,29 +15,21 @@ import { subjectMatches } from './match.js';
 /** Where a message goes after its last allowed delivery: a subject of the fake stream, or a hook. */
 export type FakeDeadLetterTarget = string | ((letter: FakeDeadLetter) => void | Promise<void>);
 
-/** A message given up on (the fake's `DeadLetter`, with the payload decoded). */
-export interface FakeDeadLetter {
-  readonly subject: string;
-  readonly stream: string;
-  readonly sequence: number;
-  readonly attempts: number;
-  readonly id: string;
-  readonly headers: Headers;
+/** A message given up on: the real `DeadLetter` of `isoflux/jetstream`, with the payload decoded instead of its bytes. */
+export interface FakeDeadLetter extends DeadLetterInfo {
+  /** The payload, as the stream stored it. */
   readonly payload: unknown;
-  readonly reason: string;
-  readonly error?: unknown;
 }
 
-/** How a consumer settles and retries (the fake's `ConsumerBehaviour`). */
-export interface FakeConsumerBehaviour {
+/**
+ * How a consumer settles and retries: the real `ConsumerBehaviour`'s retry triple (`maxAttempts`, `backoff`,
+ * `isRetryable`, and the deprecated `maxDeliver` / `retryDelayMs`), dead letters, ack wait and start.
+ */
+export interface FakeConsumerBehaviour extends RetryBehaviour {
   /** Redelivered after this long without an ack (default 30 000 ms). */
   ackWaitMs?: number;
-  /** Deliveries before a failing message is dead-lettered (default unlimited). */
-  maxDeliver?: number;
   /** Where dead letters go (default: they are only terminated, and listed in `deadLetters`). */
   deadLetter?: FakeDeadLetterTarget;
-  /** Delay of the automatic nak after a handler failure (ms, or by attempt; default at once). */
-  retryDelayMs?: number | ((attempt: number) => number);
   /** Where a new consumer starts: `all` (default), `new`, or a sequence. */
   deliver?: 'all' | 'new' | { sequence: number };
 }
@@ -142,6 +136,11 @@ export class FakeConsumer {
     if (this.#deleted) return;
     const member = this.#pick();
     if (member === undefined) return void this.#due.push({ entry, attempt });
+    const { maxAttempts } = this.#behaviour;
+    // as the real subscriber does with the server's redelivery after an ack timeout on the last allowed attempt
+    if (maxAttempts !== undefined && attempt > maxAttempts) {
+      return void this.giveUp(entry, attempt, `delivered ${attempt} times, more than maxAttempts ${maxAttempts} (not acknowledged in time)`);
+    }
     const acker = new FakeAcker(this, entry, attempt);
     const message = createMessage({
       subject: entry.subject,
@@ -164,10 +163,7 @@ export class FakeConsumer {
       const pending = this.#pending.get(entry.seq);
       if (pending === undefined || pending.attempt !== attempt) return;
       this.#pending.delete(entry.seq);
-      const { maxDeliver } = this.#behaviour;
-      if (maxDeliver !== undefined && attempt >= maxDeliver) {
-        void this.giveUp(entry, attempt, `delivered ${attempt} times, more than maxDeliver ${maxDeliver} (not acknowledged in time)`);
-      } else this.#dispatch(entry, attempt + 1);
+      this.#dispatch(entry, attempt + 1);
     }, this.#behaviour.ackWaitMs ?? 30_000);
   }
 
@@ -185,14 +181,17 @@ export class FakeConsumer {
     if (pending !== undefined) this.#host.source.emitMessage('acked', message, { pattern: this.filter, durationMs: performance.now() - pending.deliveredAt });
   }
 
-  /** A failed attempt: redelivered (after `delayMs`), or dead-lettered when it was the last allowed one. */
+  /**
+   * A failed attempt: redelivered (after `delayMs`), or dead-lettered when it was the last allowed one or
+   * `isRetryable` refuses `error` (the reasons are the real subscriber's).
+   */
   fail(entry: StoredMessage, attempt: number, message: Message<unknown>, error: unknown, delayMs: number | undefined): Promise<void> {
     if (this.#settle(entry, attempt) === undefined) return DONE;
-    const { maxDeliver } = this.#behaviour;
-    if (maxDeliver !== undefined && attempt >= maxDeliver) {
-      return this.giveUp(entry, attempt, `failed on delivery ${attempt} of ${maxDeliver}: ${error === undefined ? 'nak' : describe(error)}`, error);
-    }
-    this.#host.source.emitMessage('naked', message, { pattern: this.filter, reason: error === undefined ? 'nak' : describe(error), error });
+    const { maxAttempts, isRetryable } = this.#behaviour;
+    const why = error === undefined ? 'nak' : describe(error);
+    if (maxAttempts !== undefined && attempt >= maxAttempts) return this.giveUp(entry, attempt, `failed on delivery ${attempt} of ${maxAttempts}: ${why}`, error);
+    if (error !== undefined && isRetryable !== undefined && !isRetryable(error)) return this.giveUp(entry, attempt, `not retryable (delivery ${attempt}): ${why}`, error);
+    this.#host.source.emitMessage('naked', message, { pattern: this.filter, reason: why, error });
     this.#redeliver(entry, attempt + 1, delayMs);
     return DONE;
   }
@@ -208,10 +207,9 @@ export class FakeConsumer {
     pending.timer = this.#ackTimer(entry, attempt);
   }
 
-  /** The automatic nak delay after a handler failure on `attempt`. */
+  /** The automatic nak delay after a handler failure on `attempt`: `backoff(attempt)`. */
   retryDelay(attempt: number): number | undefined {
-    const delay = this.#behaviour.retryDelayMs;
-    return typeof delay === 'function' ? delay(attempt) : delay;
+    return this.#behaviour.backoff?.(attempt);
   }
 
   #redeliver(entry: StoredMessage, attempt: number, delayMs: number | undefined): void {
@@ -219,32 +217,22 @@ export class FakeConsumer {
     else setTimeout(() => this.#dispatch(entry, attempt), delayMs);
   }
 
-  /** Hands the message to the dead-letter target, then terminates it; a failed hand-over naks it instead. */
+  /**
+   * Hands the message to the dead-letter target, then terminates it; a failed hand-over naks it instead
+   * (redelivered after `backoff(attempt)`, on a timer so a hook that keeps failing cannot starve the loop).
+   */
   async giveUp(entry: StoredMessage, attempt: number, reason: string, error?: unknown): Promise<void> {
-    const letter: FakeDeadLetter = {
-      subject: entry.subject,
-      stream: this.#host.stream.name,
-      sequence: entry.seq,
-      attempts: attempt,
-      id: entry.id,
-      headers: entry.headers,
-      payload: entry.payload,
-      reason,
-      ...(error === undefined ? {} : { error }),
-    };
+    const letter: FakeDeadLetter = withError(
+      { subject: entry.subject, stream: this.#host.stream.name, sequence: entry.seq, attempts: attempt, id: entry.id, headers: entry.headers, payload: entry.payload, reason },
+      error,
+    );
     const target = this.#behaviour.deadLetter;
     try {
       if (typeof target === 'function') await target(letter);
-      else if (target !== undefined)
-        this.#host.stream.store(
-          target,
-          entry.payload,
-          { ...entry.headers, 'Isoflux-Dead-Letter-Reason': reason },
-          `dead-letter.${letter.stream}.${letter.sequence}`,
-        );
+      else if (target !== undefined) this.#host.stream.store(target, entry.payload, deadLetterHeaders(letter), deadLetterId(letter));
     } catch (failure) {
       this.#host.report(failure);
-      this.#redeliver(entry, attempt + 1, this.retryDelay(attempt));
+      setTimeout(() => this.#dispatch(entry, attempt + 1), this.retryDelay(attempt) ?? 0);
       return;
     }
     this.#host.recordDeadLetter(letter);

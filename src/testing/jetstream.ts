@@ -1,7 +1,8 @@
 /**
  * A fake JetStream: one stream in memory, a publisher with server acks and message-id de-duplication, and
- * a subscriber with automatic or manual ack/nak/term/in-progress, ack-wait redelivery, `maxDeliver` with
- * dead letters, durable consumers and queue groups (one consumer shared by its subscriptions).
+ * a subscriber with automatic or manual ack/nak/term/in-progress, ack-wait redelivery, the real subscriber's
+ * retry triple (`maxAttempts` / `backoff` / `isRetryable`) with dead letters, durable consumers and queue
+ * groups (one consumer shared by its subscriptions).
  * @module
  */
 import { ClosedError, InvalidArgumentError } from '../core/errors.js';
@@ -11,6 +12,7 @@ import { subscribeArguments } from '../core/subscribe-args.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { TAP, type Tappable, type Taps } from '../core/wiretap.js';
+import { normalizeBehaviour } from '../jetstream/retry-options.js';
 import { TapSource } from './emit.js';
 import { ackerOf, FakeConsumer, type FakeConsumerBehaviour, type FakeDeadLetter } from './jetstream-consumer.js';
 import { FakeStream, type FakePublishAck, type FakeStreamOptions, type StoredMessage } from './jetstream-stream.js';
@@ -37,6 +39,7 @@ export class FakeJetStream<M extends TopicMap = AnyTopics> implements Publisher<
   /** The stream: every stored message, in order. */
   readonly stream: FakeStream;
   readonly #source = new TapSource('jetstream');
+  /** The options, the deprecated retry names mapped onto the new ones. */
   readonly #options: FakeJetStreamOptions;
   readonly #durables = new Map<string, FakeConsumer>();
   readonly #subscriptions = new Set<BufferedSubscription<unknown>>();
@@ -45,7 +48,7 @@ export class FakeJetStream<M extends TopicMap = AnyTopics> implements Publisher<
 
   constructor(options: FakeJetStreamOptions = {}) {
     this.stream = new FakeStream(options);
-    this.#options = options;
+    this.#options = normalizeBehaviour(options);
   }
 
   get [TAP](): Taps {
@@ -98,7 +101,8 @@ export class FakeJetStream<M extends TopicMap = AnyTopics> implements Publisher<
     maybeOptions?: FakeJetStreamSubscribeOptions,
   ): BufferedSubscription<PatternPayload<M, P>> {
     if (this.#closed) throw new ClosedError('FakeJetStream');
-    const { handler, options = {} } = subscribeArguments(pattern, handlerOrOptions, maybeOptions);
+    const { handler, options: given } = subscribeArguments(pattern, handlerOrOptions, maybeOptions);
+    const options = normalizeBehaviour(given);
     if (options.durable !== undefined && options.queue !== undefined && options.durable !== options.queue) {
       throw new InvalidArgumentError('give either durable or queue (a queue is a shared durable consumer), not two different names');
     }
@@ -172,7 +176,7 @@ export class FakeJetStream<M extends TopicMap = AnyTopics> implements Publisher<
   }
 }
 
-/** Acks when `handler` returns; a throw is a failed attempt (nak after the retry delay, or dead letter). */
+/** Acks when `handler` returns; a throw is a failed attempt (nak after `backoff(attempt)`, or dead letter). */
 function autoAck<T>(handler: Handler<T>, consumer: FakeConsumer): Handler<T> {
   const failed = (message: Message<T>, error: unknown): never => {
     if (!message.settled) void ackerOf(message as Message<unknown>)?.fail(error, consumer.retryDelay(message.delivery.attempt));
@@ -197,7 +201,7 @@ function autoAck<T>(handler: Handler<T>, consumer: FakeConsumer): Handler<T> {
  * A fake JetStream with one stream.
  *
  * ```ts
- * const js = createFakeJetStream({ subjects: ['orders.>'], maxDeliver: 3, ackWaitMs: 1000 });
+ * const js = createFakeJetStream({ subjects: ['orders.>'], maxAttempts: 3, backoff: (attempt) => attempt * 100, ackWaitMs: 1000 });
  * js.subscribe('orders.*', handle);
  * await js.publish('orders.created', { id: 'o-1' }, { id: 'o-1' });
  * ```

@@ -1,6 +1,6 @@
 /**
  * isoflux/testing under Vitest's fake timers (its vendored @sinonjs/fake-timers): ack-wait expiry,
- * nak delays, maxDeliver through ack timeouts and waitFor's timeout all happen exactly when the test moves the clock, never on their own. Node only: the Deno/workerd shim has no `vi`.
+ * nak delays, maxAttempts through ack timeouts and waitFor's timeout all happen exactly when the test moves the clock, never on their own. Node only: the Deno/workerd shim has no `vi`.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../../src/index.js';
@@ -42,35 +42,75 @@ describe('fake JetStream under fake timers', () => {
     expect(held).toHaveLength(2);
   });
 
-  it('nak(delayMs) redelivers after the delay; the automatic nak uses retryDelayMs by attempt', async () => {
-    await using js = createFakeJetStream({ retryDelayMs: (attempt) => attempt * 100 });
+  // the retry triple under its names, and under the deprecated ones (maxDeliver, retryDelayMs) still accepted
+  for (const [names, retry] of [
+    ['maxAttempts / backoff', { maxAttempts: 3, backoff: (attempt: number) => attempt * 100 }],
+    ['maxDeliver / retryDelayMs (deprecated)', { maxDeliver: 3, retryDelayMs: (attempt: number) => attempt * 100 }],
+  ] as const) {
+    it(`the automatic nak waits backoff(attempt), then the last attempt dead-letters: ${names}`, async () => {
+      await using js = createFakeJetStream(retry);
+      const at: number[] = [];
+      js.subscribe(
+        'jobs.*',
+        () => {
+          at.push(Date.now());
+          throw new Error('again');
+        },
+        { onError: () => undefined },
+      );
+      const start = Date.now();
+      await js.publish('jobs.1', 1);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(at.map((t) => t - start)).toEqual([0, 100, 300]);
+      expect(js.deadLetters).toEqual([expect.objectContaining({ attempts: 3, reason: 'failed on delivery 3 of 3: Error: again' })]);
+    });
+  }
+
+  it('a constant retryDelayMs (deprecated) is backoff () => n', async () => {
+    await using js = createFakeJetStream({ retryDelayMs: 250, maxAttempts: 2 });
     const at: number[] = [];
     js.subscribe(
       'jobs.*',
       () => {
         at.push(Date.now());
-        throw new Error('again');
+        throw new Error('no');
       },
-      { onError: () => undefined, maxDeliver: 3 },
+      { onError: () => undefined },
     );
     const start = Date.now();
     await js.publish('jobs.1', 1);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(at.map((t) => t - start)).toEqual([0, 100, 300]);
-    expect(js.deadLetters).toHaveLength(1);
+    expect(at.map((t) => t - start)).toEqual([0, 250]);
   });
 
-  it('maxDeliver reached through ack timeouts dead-letters with the reason', async () => {
-    await using js = createFakeJetStream({ ackWaitMs: 500, maxDeliver: 2 });
-    const recording = record(js);
-    js.subscribe('jobs.*', () => undefined, { ack: 'manual' });
+  it('nak(delayMs) redelivers after the delay', async () => {
+    await using js = createFakeJetStream();
+    const at: number[] = [];
+    js.subscribe('jobs.*', (m) => (at.push(Date.now()), m.delivery.attempt === 1 ? m.nak(400) : m.ack()), { ack: 'manual' });
+    const start = Date.now();
     await js.publish('jobs.1', 1);
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(recording.events.map((e) => e.kind)).toEqual(['published', 'delivered', 'delivered', 'dead-lettered']);
-    expect(js.deadLetters[0]?.reason).toBe('delivered 2 times, more than maxDeliver 2 (not acknowledged in time)');
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(recording.select(['delivered'])).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(399);
+    expect(at.map((t) => t - start)).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(at.map((t) => t - start)).toEqual([0, 400]);
   });
+
+  for (const [name, retry] of [
+    ['maxAttempts', { maxAttempts: 2 }],
+    ['maxDeliver (deprecated)', { maxDeliver: 2 }],
+  ] as const) {
+    it(`${name} used up through ack timeouts: the next redelivery is dead-lettered, as the real subscriber does`, async () => {
+      await using js = createFakeJetStream({ ackWaitMs: 500, ...retry });
+      const recording = record(js);
+      js.subscribe('jobs.*', () => undefined, { ack: 'manual' });
+      await js.publish('jobs.1', 1);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(recording.events.map((e) => e.kind)).toEqual(['published', 'delivered', 'delivered', 'dead-lettered']);
+      expect(js.deadLetters[0]).toEqual(expect.objectContaining({ attempts: 3, reason: 'delivered 3 times, more than maxAttempts 2 (not acknowledged in time)' }));
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(recording.select(['delivered'])).toHaveLength(2);
+    });
+  }
 
   it('a message a drop-newest buffer turned away comes back after the ack wait', async () => {
     await using js = createFakeJetStream({ ackWaitMs: 1000 });

@@ -1,10 +1,11 @@
 /**
  * The fake JetStream of isoflux/testing: acks, nak → redelivery with attempt + 1, term → never again,
- * maxDeliver → dead letter, de-duplication by id, queue groups and durables; all seen through the wiretap.
+ * maxAttempts / isRetryable → dead letter (the real subscriber's reasons and headers), de-duplication by id, queue groups and durables; all seen through the wiretap.
  * Ack-wait expiry under fake timers is in test/node/testing/fake-timers.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/index.js';
+import { DEAD_LETTER_HEADERS } from '../../../src/jetstream/index.js';
 import { createFakeJetStream, record } from '../../../src/testing/index.js';
 
 describe('fake JetStream', () => {
@@ -62,9 +63,9 @@ describe('fake JetStream', () => {
     expect(recording.select(['terminated'])).toEqual([expect.objectContaining({ subject: 'tasks.b', reason: 'bad input' })]);
   });
 
-  it('after maxDeliver failed deliveries the message goes to the dead letters (a hook, a subject) and stops', async () => {
+  it('after maxAttempts failed deliveries the message goes to the dead letters (a hook, a subject) and stops', async () => {
     const letters: unknown[] = [];
-    await using js = createFakeJetStream({ subjects: ['orders.>', 'dead.>'], maxDeliver: 3 });
+    await using js = createFakeJetStream({ name: 'ORDERS', subjects: ['orders.>', 'dead.>'], maxAttempts: 3 });
     const recording = record(js);
     let calls = 0;
     js.subscribe(
@@ -81,19 +82,80 @@ describe('fake JetStream', () => {
     expect(letters).toEqual([
       expect.objectContaining({
         subject: 'orders.created',
+        stream: 'ORDERS',
+        sequence: 1,
         attempts: 3,
         id: 'o-1',
         payload: { id: 'o-1' },
-        reason: expect.stringContaining('failed on delivery 3 of 3: Error: boom'),
+        reason: 'failed on delivery 3 of 3: Error: boom',
+        error: expect.objectContaining({ message: 'boom' }),
       }),
     ]);
     expect(js.deadLetters).toHaveLength(1);
 
-    // a subject target: the letter is stored in the stream
-    js.subscribe('orders.shipped', (message) => message.nak(), { ack: 'manual', maxDeliver: 1, deadLetter: 'dead.orders' });
-    await js.publish('orders.shipped', { id: 'o-2' });
+    // a subject target: the letter is stored in the stream with the real subscriber's headers and id
+    js.subscribe('orders.shipped', (message) => message.nak(), { ack: 'manual', maxAttempts: 1, deadLetter: 'dead.orders' });
+    await js.publish('orders.shipped', { id: 'o-2' }, { id: 'o-2', headers: { tenant: 't1' } });
     await recording.waitFor('orders.shipped', undefined, { kinds: ['dead-lettered'] });
-    expect(js.messages.at(-1)).toEqual(expect.objectContaining({ subject: 'dead.orders', payload: { id: 'o-2' } }));
+    expect(js.messages.at(-1)).toEqual(
+      expect.objectContaining({
+        subject: 'dead.orders',
+        payload: { id: 'o-2' },
+        seq: 3,
+        id: 'dead-letter.ORDERS.2',
+        headers: {
+          tenant: 't1',
+          [DEAD_LETTER_HEADERS.reason]: 'failed on delivery 1 of 1: nak',
+          [DEAD_LETTER_HEADERS.subject]: 'orders.shipped',
+          [DEAD_LETTER_HEADERS.stream]: 'ORDERS',
+          [DEAD_LETTER_HEADERS.sequence]: '2',
+          [DEAD_LETTER_HEADERS.attempts]: '1',
+          [DEAD_LETTER_HEADERS.id]: 'o-2',
+        },
+      }),
+    );
+  });
+
+  it('the deprecated maxDeliver still limits deliveries; given with a different maxAttempts it is invalid_argument', async () => {
+    await using js = createFakeJetStream({ maxDeliver: 2 });
+    const recording = record(js);
+    js.subscribe('tasks.*', (message) => message.nak(), { ack: 'manual' });
+    await js.publish('tasks.1', 1);
+    await recording.waitFor('tasks.1', undefined, { kinds: ['dead-lettered'] });
+    expect(recording.select(['delivered'])).toHaveLength(2);
+    expect(js.deadLetters[0]?.reason).toBe('failed on delivery 2 of 2: nak');
+    // per subscription, the old name overrides the stream's default like the new one
+    js.subscribe('late.*', (message) => message.nak(), { ack: 'manual', maxDeliver: 1 });
+    await js.publish('late.1', 1);
+    await recording.waitFor('late.1', undefined, { kinds: ['dead-lettered'] });
+    expect(js.deadLetters[1]?.attempts).toBe(1);
+    expect(() => createFakeJetStream({ maxDeliver: 2, maxAttempts: 3 })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'maxDeliver' }));
+    expect(() => js.subscribe('x', () => undefined, { retryDelayMs: 5, backoff: () => 5 })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'retryDelayMs' }));
+  });
+
+  it('an error isRetryable refuses is dead-lettered at once, with the real subscriber\'s reason', async () => {
+    class Fatal extends Error {
+      override name = 'Fatal';
+    }
+    await using js = createFakeJetStream({ maxAttempts: 5, isRetryable: (error) => !(error instanceof Fatal) });
+    const recording = record(js);
+    const attempts: number[] = [];
+    js.subscribe(
+      'jobs.*',
+      (message) => {
+        attempts.push(message.delivery.attempt);
+        throw message.payload === 'fatal' ? new Fatal('bad input') : new Error('flaky');
+      },
+      { onError: () => undefined },
+    );
+    await js.publish('jobs.1', 'fatal');
+    await recording.waitFor('jobs.1', undefined, { kinds: ['dead-lettered'] });
+    expect(attempts).toEqual([1]);
+    expect(js.deadLetters[0]?.reason).toBe('not retryable (delivery 1): Fatal: bad input');
+    await js.publish('jobs.2', 'transient');
+    await recording.waitFor('jobs.2', undefined, { kinds: ['dead-lettered'] });
+    expect(attempts).toEqual([1, 1, 2, 3, 4, 5]);
+    expect(js.deadLetters[1]?.reason).toBe('failed on delivery 5 of 5: Error: flaky');
   });
 
   it('a queue group shares one consumer: each message goes to one member; the others take over when one leaves', async () => {
