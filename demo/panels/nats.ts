@@ -66,7 +66,7 @@ async function trackStatus(nc: NatsConnection, show: (state: Connection) => void
  * message from another tab (or `node demo/publish.mjs`) still arrives live, through the server's feed.
  */
 function mountEmbedded(root: HTMLElement, signal: AbortSignal): void {
-  const client = createHttpClient(new URL('/__demo/bus/', location.href), { publishTimeoutMs: 3000 });
+  const client = createHttpClient(new URL('/__demo/bus/', location.href), { requestTimeoutMs: 3000 });
   inspect({ kind: 'bus', name: 'http', bus: client });
   const feedState = h('strong', { 'data-testid': 'embedded-status' }, 'connecting');
   const log = new MessageLog();

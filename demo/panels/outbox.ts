@@ -60,7 +60,7 @@ function jetStreamBroker(url: string, signal: AbortSignal, fromDemo: boolean): O
     nc = connection;
     if (signal.aborted) return;
     await ensureStream(connection, { name: STREAM, subjects: ['demo.outbox.>'] });
-    publisher = createJetStreamPublisher(connection, { timeoutMs: JETSTREAM_TIMEOUT_MS });
+    publisher = createJetStreamPublisher(connection, { requestTimeoutMs: JETSTREAM_TIMEOUT_MS });
     connected = true;
     for (const [, up] of listeners) up();
     for await (const s of connection.status()) {
@@ -111,7 +111,7 @@ function unreachable(error: unknown): boolean {
 
 /** The demo server's own isoflux HTTP endpoint: reachability learnt from failed posts, recovery by polling. */
 function httpBroker(signal: AbortSignal): OutboxBroker {
-  const client = createHttpClient(new URL('/__demo/bus/', location.href), { publishTimeoutMs: 3000 });
+  const client = createHttpClient(new URL('/__demo/bus/', location.href), { requestTimeoutMs: 3000 });
   let listener: [() => void, () => void] | undefined;
   let polling = false;
   const pollUntilBack = async (): Promise<void> => {
