@@ -1,7 +1,9 @@
 /**
  * @module isoflux/transport — the transport kit: write a driver (send, listen, optionally request /
  * interest / flush / close), get a whole bus from {@link createBus}. Also the toolkit a driver uses:
- * buffered subscriptions, routing tables, pending requests, reply helpers, telemetry and wiretap plumbing.
+ * buffered subscriptions, routing tables (`SubjectTrie`, `RouteTable`), ids, pending requests, reply helpers,
+ * telemetry and wiretap plumbing. These live here only: the root `isoflux` entry is the contract. The guide:
+ * docs/writing-a-transport.md.
  */
 export { createBus } from './create-bus.js';
 export { TransportBus, type BusStats } from './bus.js';
@@ -21,4 +23,5 @@ export { subscribeArguments, resolveSubscribeOptions, type SubscribeArguments } 
 export { DeliveryTracker } from '../core/settle.js';
 export { abortable } from '../core/abort.js';
 export { newMessage } from '../core/message.js';
+export { nextId } from '../core/id.js';
 export { Taps, TAP, tapClock, type Tappable } from '../core/wiretap.js';

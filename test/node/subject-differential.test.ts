@@ -9,7 +9,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { SubjectTrie, isValidPattern, isValidSubject, matchSubject } from '../../src/index.js';
+import { isValidPattern, isValidSubject, matchSubject } from '../../src/index.js';
+import { SubjectTrie } from '../../src/transport/index.js';
 import { createMemoryBus } from '../../src/memory/index.js';
 import { subjectCorpus } from '../portable/subjects/corpus.js';
 import { SAMPLE_SIZE, type SubjectAnswers } from '../portable/subjects/answers.js';

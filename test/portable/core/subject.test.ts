@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SubjectTrie, assertSubject, hasWildcard, isValidSubject, matchSubject } from '../../../src/index.js';
+import { assertSubject, hasWildcard, isValidSubject, matchSubject } from '../../../src/index.js';
+import { SubjectTrie } from '../../../src/transport/index.js';
 import { createMemoryBus } from '../../../src/memory/index.js';
 
 describe('subjects', () => {

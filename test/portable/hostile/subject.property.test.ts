@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SubjectTrie, assertSubject, isValidPattern, isValidSubject, matchSubject } from '../../../src/index.js';
+import { assertSubject, isValidPattern, isValidSubject, matchSubject } from '../../../src/index.js';
+import { SubjectTrie } from '../../../src/transport/index.js';
 
 const RUNS = 3000;
 
