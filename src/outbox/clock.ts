@@ -4,14 +4,14 @@
  * @module
  */
 
-interface MonotonicSource {
+interface PerformanceClock {
   readonly now: () => number;
   readonly timeOrigin: number;
 }
 
-/** The last reading, and the clock it came from: the never-back guard holds within one clock only. */
+/** The last reading, and the `performance` it came from: the never-back guard holds within one clock only. */
 let last = -Infinity;
-let lastSource: unknown;
+let lastClock: PerformanceClock | undefined;
 
 /**
  * Milliseconds on the wall-clock scale that only move forward: `performance.timeOrigin` (the wall clock
@@ -27,16 +27,14 @@ let lastSource: unknown;
  * Installing or removing fake timers swaps the clock: readings may jump then (either way), never within one.
  */
 export function monotonicNow(): number {
-  const perf = (globalThis as { performance?: Partial<MonotonicSource> }).performance;
-  const source = perf !== undefined && typeof perf.now === 'function' && typeof perf.timeOrigin === 'number' ? perf : Date;
-  const now = source === Date ? Date.now() : (source as MonotonicSource).timeOrigin + (source as MonotonicSource).now();
-  if (source !== lastSource) {
+  const perf = (globalThis as { performance?: Partial<PerformanceClock> }).performance;
+  const clock = typeof perf?.now === 'function' && typeof perf.timeOrigin === 'number' ? (perf as PerformanceClock) : undefined;
+  if (clock !== lastClock) {
     // another clock (fake timers installed or removed): its own scale, so the guard starts again
-    lastSource = source;
-    last = now;
-    return now;
+    lastClock = clock;
+    last = -Infinity;
   }
-  last = Math.max(last, now);
+  last = Math.max(last, clock === undefined ? Date.now() : clock.timeOrigin + clock.now());
   return last;
 }
 
