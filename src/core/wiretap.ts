@@ -27,9 +27,17 @@ export interface TapEvent {
   readonly reason?: string | undefined;
   /** The error of a failed publish or handler. */
   readonly error?: unknown;
+  /**
+   * The delivery attempt it is about, 1 for the first (the outbox's relay: `delivered` and `failed` events;
+   * `dead-lettered` gives the attempts made, 0 when it was too old before any).
+   */
+  readonly attempt?: number | undefined;
   /** When it happened. */
   readonly at: number;
-  /** How long it took: publish until settled, handler run time. */
+  /**
+   * How long it took: publish until settled, handler run time. The outbox: `published` enqueue until stored,
+   * `failed` (an attempt) the attempt's own time, `delivered` and `dead-lettered` the time since enqueue.
+   */
   readonly durationMs?: number | undefined;
 }
 

@@ -9,6 +9,7 @@ import type { Publisher } from '../core/interfaces.js';
 import { assertSubject } from '../core/subject.js';
 import { publishWithTelemetry, type Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PayloadOf, PublishSubject, TopicMap } from '../core/topics.js';
+import { TAP, Taps, type Tappable } from '../core/wiretap.js';
 import { AppendBatcher } from './batcher.js';
 import { watchConnectivity } from './connectivity.js';
 import { relayLockName, runElected } from './election.js';
@@ -19,7 +20,8 @@ import { Relay } from './relay.js';
 import { OUTBOX_SYNC_TAG, registerBackgroundSync } from './service-worker.js';
 import type { RelayError } from './relay-options.js';
 import { OutboxStatusEvent, initialStatus, statusChanged, type OutboxStatus, type RelayState } from './status.js';
-import type { OutboxStore } from './store.js';
+import type { OutboxRecord, OutboxStore } from './store.js';
+import { tapStored } from './taps.js';
 import type { DeadLetters, OrderBy, OutboxOptions, OutboxPublishOptions } from './options.js';
 
 export type { DeadLetters, OrderBy, OutboxOptions, OutboxPublishOptions } from './options.js';
@@ -37,10 +39,16 @@ const MIN_STATUS_MS = 100;
  * default) are delivered in enqueue order; different keys do not wait for each other. Permanent failures
  * are dead-lettered at once, others retried up to `maxAttempts` (default 50). A full quota never wedges it:
  * removals need no new space. Deadlines and ages run on a monotonic clock.
+ * **Wiretap**: `tap(outbox, listener)` sees `published` (stored), `failed` (not stored; or a delivery attempt
+ * refused, with `attempt` and the error's code as `reason`), `delivered` (acknowledged by the target) and
+ * `dead-lettered` (with its reason), all with `system: 'outbox'`; relay events only in the context that
+ * relays. Untapped, each publish and delivery pays one boolean check.
  * **Costs**: one store transaction per tick of publishes (fewer under load: group commit); the relay adds one read per window and one
  * removal write per round of acknowledgements.
  */
-export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implements Publisher<M, OutboxPublishOptions>, AsyncDisposable {
+export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implements Publisher<M, OutboxPublishOptions>, Tappable, AsyncDisposable {
+  /** The wiretap (see `tap` in `isoflux`). */
+  readonly [TAP] = new Taps();
   /** The store entries are kept in. */
   readonly store: OutboxStore;
   /** The dead-letter store: list, retry, discard. */
@@ -91,7 +99,7 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     this.#status = initialStatus(this.#state);
     this.#unwatch = store.watch(() => this.#scheduleStatus());
     if (options.target !== undefined) {
-      this.#relay = new Relay(store, options.target, options.relay ?? {}, () => this.#scheduleStatus(), options.telemetry);
+      this.#relay = new Relay(store, options.target, options.relay ?? {}, () => this.#scheduleStatus(), options.telemetry, this[TAP]);
       runElected(
         options.lockName ?? relayLockName(store.name),
         this.#lifetime.signal,
@@ -125,9 +133,12 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     const id = options?.id ?? nextId();
     const key = options?.key ?? this.#keyOf(subject, payload, id);
     // the headers stored are the ones sent on delivery: with telemetry they carry the enqueue's trace context
-    const stored = publishWithTelemetry(this.#telemetry, { system: 'outbox', subject, id }, options?.headers, (headers) =>
-      this.#batcher.add({ id, subject, key, payload, headers: headers ?? {}, enqueuedAt: monotonicNow() }),
-    );
+    const stored = publishWithTelemetry(this.#telemetry, { system: 'outbox', subject, id }, options?.headers, (headers) => {
+      const record: OutboxRecord = { id, subject, key, payload, headers: headers ?? {}, enqueuedAt: monotonicNow() };
+      const added = this.#batcher.add(record);
+      if (this[TAP].active) tapStored(this[TAP], record, added);
+      return added;
+    });
     if (this.#syncTag !== undefined)
       stored.then(
         () => this.#askForSync(this.#syncTag as string),
@@ -268,12 +279,16 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
   }
 
   #scheduleStatus(): void {
+    this.#refreshIn(Math.max(0, this.#lastRefresh + MIN_STATUS_MS - monotonicNow()));
+  }
+
+  /** A status refresh in `ms`, unless one is already due or the outbox is closing. */
+  #refreshIn(ms: number): void {
     if (this.#statusTimer !== undefined || this.#closing !== undefined) return;
-    const wait = Math.max(0, this.#lastRefresh + MIN_STATUS_MS - monotonicNow());
     this.#statusTimer = setTimeout(() => {
       this.#statusTimer = undefined;
       void this.refreshStatus();
-    }, wait);
+    }, ms);
   }
 
   async #readStatus(): Promise<OutboxStatus> {
@@ -302,12 +317,7 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     } catch (error) {
       this.#report(error);
     }
-    if (this.#closing === undefined && this.#statusTimer === undefined) {
-      this.#statusTimer = setTimeout(() => {
-        this.#statusTimer = undefined;
-        void this.refreshStatus();
-      }, this.#statusMs);
-    }
+    this.#refreshIn(this.#statusMs);
     return this.#status;
   }
 }

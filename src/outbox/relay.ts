@@ -11,9 +11,11 @@ import { positive, type RelayCounters, type RelayError, type RelayOptions } from
 import { isRetryableDeliveryError } from './classify.js';
 import { ageOf, monotonicNow } from './clock.js';
 import { Lanes, type Lane } from './lanes.js';
+import type { Taps } from '../core/wiretap.js';
 import { Removals } from './removals.js';
 import { publishWithin } from './send.js';
-import type { DeadLetterReason, OutboxStore, StoredEntry } from './store.js';
+import type { DeadLetter, DeadLetterReason, OutboxStore, StoredEntry } from './store.js';
+import { tapAttemptFailed, tapDeadLettered, tapDelivered } from './taps.js';
 
 /**
  * Delivers the entries of `store` to `target`. Guarantees: an entry is removed only after `target.publish`
@@ -60,13 +62,16 @@ export class Relay {
   #retried = 0;
   #deadLettered = 0;
   readonly #telemetry: Telemetry | undefined;
+  /** The outbox's wiretap (checked before any event is built), or none (the Service Worker relay). */
+  readonly #taps: Taps | undefined;
   #inFlight = 0;
   #lastError: RelayError | undefined;
   #lastStorageError: RelayError | undefined;
 
-  constructor(store: OutboxStore, target: Publisher, options: RelayOptions, onChange: () => void, telemetry?: Telemetry) {
+  constructor(store: OutboxStore, target: Publisher, options: RelayOptions, onChange: () => void, telemetry?: Telemetry, taps?: Taps) {
     this.#store = store;
     this.#telemetry = telemetry;
+    this.#taps = taps;
     this.#target = target;
     this.#onChange = onChange;
     this.#concurrency = positive('concurrency', options.concurrency ?? 64);
@@ -232,10 +237,12 @@ export class Relay {
     if (burial !== undefined) return this.#bury(lane, entry, burial.reason, burial.error);
     if (ageOf(entry.enqueuedAt) > this.#maxAgeMs) return this.#bury(lane, entry, 'max_age', undefined);
     const resumes = this.#resumes;
+    const startedAt = this.#taps?.active ? monotonicNow() : 0;
     this.#inFlight++;
     try {
       await this.#publish(entry);
     } catch (error) {
+      if (this.#taps?.active) tapAttemptFailed(this.#taps, entry, error, startedAt);
       await this.#failed(lane, entry, error, resumes !== this.#resumes);
       return;
     } finally {
@@ -245,6 +252,7 @@ export class Relay {
     this.#noResponders.delete(entry.seq);
     this.#delivered++;
     this.#removals.add(entry.seq);
+    if (this.#taps?.active) tapDelivered(this.#taps, entry);
   }
 
   /** `target.publish` with the entry's id, bounded by `publishTimeoutMs` even when the target ignores its signal. */
@@ -276,8 +284,9 @@ export class Relay {
   }
 
   async #bury(lane: Lane, entry: StoredEntry, reason: DeadLetterReason, error: unknown): Promise<void> {
+    const letter: DeadLetter = { ...entry, reason, errorCode: isIsofluxError(error) ? error.code : undefined, deadAt: monotonicNow() };
     try {
-      await this.#store.deadLetter([{ ...entry, reason, errorCode: isIsofluxError(error) ? error.code : undefined, deadAt: monotonicNow() }]);
+      await this.#store.deadLetter([letter]);
     } catch (storeError) {
       // not sent again: the next turn of this lane only tries the dead-letter write again
       this.#burials.set(entry.seq, { reason, error });
@@ -291,6 +300,7 @@ export class Relay {
     this.#lanes.shift(lane);
     this.#deadLettered++;
     this.#telemetry?.deadLettered('outbox', entry.subject);
+    if (this.#taps?.active) tapDeadLettered(this.#taps, letter, error);
     this.#onChange();
   }
 
