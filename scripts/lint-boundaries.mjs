@@ -51,10 +51,11 @@ export const LAYERS = {
   presence: { folders: ['core', 'transport'], packages: [] },
   inspector: { folders: ['core', 'transport'], packages: [] },
   inbox: { folders: ['core', ...COMPOSITION], packages: [] },
-  // The test kit: fakes built on the memory bus and the real outbox; the Playwright fixture on the kit. The fake
+  // The test kit: the fake tabs and NATS clients are kit buses (a fake is a transport: one small driver), the
+  // fake outbox is the real outbox; the Playwright fixture builds on the test kit. The fake
   // JetStream takes the real one's retry options and writes its dead letters through jetstream's two wire-free
   // files (no NATS client), so the fake cannot drift from the real names, reasons and headers.
-  testing: { folders: ['core', 'memory', 'outbox', 'jetstream/retry-options.ts', 'jetstream/dead-letter-fields.ts'], packages: [] },
+  testing: { folders: ['core', 'transport', 'outbox', 'jetstream/retry-options.ts', 'jetstream/dead-letter-fields.ts'], packages: [] },
   playwright: { folders: ['core', 'testing'], packages: ['playwright'] },
   versioning: { folders: ['core', ...COMPOSITION], packages: [] },
   // The root entry: the contract only.

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AnyTopics, TopicMap } from '../core/topics.js';
+import type { BusOptions } from '../transport/options.js';
 import { FakeNetwork, type FakeEndpoint } from './network.js';
 
 /** A client of a {@link FakeNatsServer}: a bus with the NATS bus's surface, plus `disconnect`/`reconnect`. */
@@ -16,9 +17,9 @@ export class FakeNatsServer<M extends TopicMap = AnyTopics> extends FakeNetwork<
     super('nats');
   }
 
-  /** A new client connection. */
-  connect(name?: string): FakeNatsClient<M> {
-    return this.endpoint(name);
+  /** A new client connection; `options` as for {@link FakeNetwork.endpoint}. */
+  connect(name?: string, options?: BusOptions): FakeNatsClient<M> {
+    return this.endpoint(name, options);
   }
 }
 

@@ -1,195 +1,153 @@
 /**
- * A fake network: one in-process memory bus that several endpoints (tabs of a broadcast namespace, clients
- * of a NATS server) share. Each endpoint is a bus of its own (publish, subscribe, request, respond, close,
- * its own wiretap); a message reaches every matching subscription of every endpoint, and a queue group
- * spans endpoints: one member, on whichever endpoint, handles each message; when an endpoint closes, the
- * others take over.
+ * A fake network: endpoints (tabs of a broadcast namespace, clients of a NATS server) that share one routing
+ * table. Each endpoint is a bus of the transport kit — publish, subscribe, request, respond, close, stats,
+ * `signal` and its own wiretap come from the kit's facade, as on the real transports — over a small driver
+ * that routes through the shared table: a message reaches every matching subscription of every endpoint, and
+ * a queue group spans endpoints (one member, on whichever endpoint, handles each message; when an endpoint
+ * closes, the others take over). Payloads are structured-cloned per recipient, as `postMessage` and encoding
+ * would.
  * @module
  */
+import { cloneValue } from '../core/codec.js';
 import { ClosedError, ConnectionFailedError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
-import type {
-  Consumer,
-  Handler,
-  PublishOptions,
-  Publisher,
-  RequestOptions,
-  Requester,
-  Responder,
-  SubscribeOptions,
-  Subscriber,
-  Subscription,
-} from '../core/interfaces.js';
-import type { Message } from '../core/message.js';
-import { subscribeArguments } from '../core/subscribe-args.js';
-import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
-import { TAP, type Tappable, type Taps } from '../core/wiretap.js';
-import { MemoryBus } from '../memory/bus.js';
-import { TapSource } from './emit.js';
+import { newMessage, type Headers, type Message } from '../core/message.js';
+import { RouteTable, routeTarget, type Route } from '../core/route-table.js';
+import type { AnyTopics, TopicMap } from '../core/topics.js';
+import { tapClock, type Taps } from '../core/wiretap.js';
+import type { Driver, DriverContext, Listener, SendOptions, Sink } from '../transport/driver.js';
+import type { BusOptions } from '../transport/options.js';
+import { RequestBus } from '../transport/request-bus.js';
 
-/** One bus of a {@link FakeNetwork}. */
-export class FakeEndpoint<M extends TopicMap = AnyTopics> implements Publisher<M>, Subscriber<M>, Requester<M>, Responder<M>, Tappable, AsyncDisposable {
-  declare readonly '~topics'?: M;
-  readonly #shared: MemoryBus;
-  readonly #source: TapSource;
-  readonly #subscriptions = new Set<Subscription<unknown>>();
-  #connected = true;
-  #closed = false;
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** What the endpoints of one network share: every subscription's route, and which endpoint it belongs to (internal). */
+export class SharedRoutes {
+  readonly table = new RouteTable();
+  readonly owners = new WeakMap<Sink, EndpointDriver>();
+}
+
+/** The wire of one endpoint: the shared routing table, and a connection that can be cut (internal to the fakes). */
+export class EndpointDriver implements Driver {
+  connected = true;
+  readonly #shared: SharedRoutes;
+  readonly #listener: Listener;
+  #taps: Taps | undefined;
 
   constructor(
-    shared: MemoryBus,
-    system: string,
     readonly name: string,
+    readonly endpoint: string,
+    shared: SharedRoutes,
   ) {
     this.#shared = shared;
-    this.#source = new TapSource(system);
+    this.#listener = { close: (sink) => shared.table.remove(sink.pattern, sink.queue, sink) };
   }
 
-  get [TAP](): Taps {
-    return this.#source.taps;
+  attach(context: DriverContext): void {
+    this.#taps = context.taps;
   }
 
-  /** False between {@link disconnect} and {@link reconnect}. */
+  listen(pattern: string, queue: string | undefined, sink: Sink): Listener {
+    this.#shared.table.add(pattern, queue, sink);
+    this.#shared.owners.set(sink, this);
+    return this.#listener;
+  }
+
+  /** Has-responders for the kit's requests; a cut connection cannot ask. */
+  interest(subject: string): boolean {
+    if (!this.connected) throw new ConnectionFailedError(this.endpoint, 'the fake connection is down (disconnect() was called)');
+    return this.#shared.table.match(subject).length > 0;
+  }
+
+  send(subject: string, payload: unknown, options: SendOptions | undefined): Promise<void> {
+    const id = options?.id ?? nextId();
+    const headers = options?.headers;
+    // resolves, as NATS core does: what is published on a lost connection is gone
+    if (!this.connected) {
+      this.dropped(subject, id, payload, headers, undefined);
+      return RESOLVED;
+    }
+    const routes = this.#shared.table.match(subject);
+    let copies: unknown[];
+    try {
+      // one copy per recipient, all made before any delivery: a value that cannot be cloned is refused whole
+      copies = Array.from({ length: Math.max(routes.length, 1) }, () => cloneValue(payload));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const waits = routes.flatMap((route, i) => this.#deliver(route, newMessage(subject, copies[i], headers, id, options?.replyTo), options?.signal) ?? []);
+    return waits.length === 0 ? RESOLVED : Promise.all(waits).then(() => undefined);
+  }
+
+  /** Hands `message` to the member `route` picks, unless its endpoint is cut off (then it is dropped there). */
+  #deliver(route: Route, message: Message<unknown>, signal: AbortSignal | undefined): Promise<void> | undefined {
+    const target = routeTarget(route);
+    if (target === undefined) return undefined;
+    const owner = this.#shared.owners.get(target);
+    if (owner !== undefined && !owner.connected) return void owner.dropped(message.subject, message.id, message.payload, message.headers, target);
+    return target.deliver(message, undefined, signal) ?? undefined;
+  }
+
+  /** Reports a message lost to a cut connection: `dropped`, reason `disconnected`, on this endpoint's wiretap. */
+  dropped(subject: string, id: string, payload: unknown, headers: Headers | undefined, sink: Sink | undefined): void {
+    if (this.#taps?.active !== true) return;
+    this.#taps.emit({ kind: 'dropped', system: this.name, subject, id, payload, headers, pattern: sink?.pattern, queue: sink?.queue, reason: 'disconnected', at: tapClock() });
+  }
+}
+
+/** One bus of a {@link FakeNetwork}: a kit bus with the surface of the transport it stands in for, plus `disconnect` / `reconnect`. */
+export class FakeEndpoint<M extends TopicMap = AnyTopics> extends RequestBus<M> {
+  readonly #wire: EndpointDriver;
+
+  /** Made by {@link FakeNetwork.endpoint}; `options` are the kit's (`signal`, `requestTimeoutMs`, `onError`, `telemetry`). */
+  constructor(
+    wire: EndpointDriver,
+    readonly name: string,
+    options?: BusOptions,
+  ) {
+    super(wire, options);
+    this.#wire = wire;
+  }
+
+  /** False between {@link disconnect} and {@link reconnect}, and once closed. */
   get connected(): boolean {
-    return this.#connected && !this.#closed;
-  }
-
-  get isClosed(): boolean {
-    return this.#closed;
+    return this.#wire.connected && !this.isClosed;
   }
 
   /**
-   * Cuts this endpoint off, as a lost connection does: its publishes are dropped (reported as `dropped` with
-   * reason `disconnected`, the promise still resolves, as NATS core does), messages for it are dropped, and
-   * its subscriptions stay, to receive again after {@link reconnect}.
+   * Cuts this endpoint off, as a lost connection does: its publishes resolve but go nowhere (reported as
+   * `dropped` with reason `disconnected`, as NATS core drops them), its requests reject with
+   * `connection_failed`, messages for it are dropped the same way, and its subscriptions stay, to receive
+   * again after {@link reconnect}.
    */
   disconnect(): void {
-    this.#connected = false;
+    this.#wire.connected = false;
   }
 
   /** Ends a {@link disconnect}. */
   reconnect(): void {
-    this.#connected = true;
+    this.#wire.connected = true;
   }
 
-  publish<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: PublishOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(new ClosedError(`fake ${this.#source.system} ${this.name}`));
-    const id = options?.id ?? nextId();
-    const headers = options?.headers;
-    if (!this.#connected) {
-      this.#source.emit('dropped', { subject, id, payload, headers, reason: 'disconnected' });
-      return Promise.resolve();
-    }
-    this.#source.emit('published', { subject, id, payload, headers });
-    return this.#shared.publish(subject, payload, { ...options, id });
-  }
-
-  subscribe<P extends string>(
-    pattern: SubscribePattern<M, P>,
-    handler: Handler<PatternPayload<M, P>>,
-    options?: SubscribeOptions,
-  ): Subscription<PatternPayload<M, P>>;
-  subscribe<P extends string>(pattern: SubscribePattern<M, P>, options?: SubscribeOptions): Subscription<PatternPayload<M, P>> & Consumer<PatternPayload<M, P>>;
-  subscribe<P extends string>(
-    pattern: SubscribePattern<M, P>,
-    handlerOrOptions?: Handler<PatternPayload<M, P>> | SubscribeOptions,
-    maybeOptions?: SubscribeOptions,
-  ): Subscription<PatternPayload<M, P>> {
-    if (this.#closed) throw new ClosedError(`fake ${this.#source.system} ${this.name}`);
-    const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions);
-    const watched = this.#watch(pattern, options);
-    const subscription =
-      handler === undefined
-        ? this.#shared.subscribe(pattern, watched)
-        : this.#shared.subscribe(pattern, this.#observe(pattern, options?.queue, handler) as Handler<unknown>, watched);
-    this.#track(subscription as Subscription<unknown>);
-    return subscription as Subscription<PatternPayload<M, P>>;
-  }
-
-  request<R = unknown, S extends PublishSubject<M> = PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options?: RequestOptions): Promise<Message<R>> {
-    if (this.#closed) return Promise.reject(new ClosedError(`fake ${this.#source.system} ${this.name}`));
-    if (!this.#connected) return Promise.reject(new ConnectionFailedError(this.name, 'the fake connection is down (disconnect() was called)'));
-    this.#source.emit('published', { subject, id: options?.id, payload, headers: options?.headers });
-    return this.#shared.request<R>(subject, payload, options);
-  }
-
-  respond<P extends string, R = unknown>(
-    pattern: SubscribePattern<M, P>,
-    handler: (message: Message<PatternPayload<M, P>>) => R | Promise<R>,
-    options?: SubscribeOptions,
-  ): Subscription<PatternPayload<M, P>> {
-    if (this.#closed) throw new ClosedError(`fake ${this.#source.system} ${this.name}`);
-    const watched = this.#watch(pattern, options);
-    const subscription = this.#shared.respond(pattern, this.#observe(pattern, options?.queue, handler) as (m: Message<unknown>) => R | Promise<R>, watched);
-    this.#track(subscription as Subscription<unknown>);
-    return subscription as Subscription<PatternPayload<M, P>>;
-  }
-
-  /** Closes this endpoint (a tab closing, a client leaving): its subscriptions end, queue groups fail over. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await Promise.all([...this.#subscriptions].map((s) => s.unsubscribe()));
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  #track(subscription: Subscription<unknown>): void {
-    this.#subscriptions.add(subscription);
-    void subscription.closed.then(() => this.#subscriptions.delete(subscription));
-  }
-
-  /** The caller's options with drops reported to the wiretap. */
-  #watch(pattern: string, options: SubscribeOptions | undefined): SubscribeOptions {
-    const onDrop = options?.onDrop;
-    return {
-      ...options,
-      onDrop: (message, reason) => {
-        this.#source.emitMessage('dropped', message, { pattern, queue: options?.queue, reason });
-        onDrop?.(message, reason);
-      },
-    };
-  }
-
-  /** The handler, reporting each delivery and failure (and dropping what arrives while disconnected). */
-  #observe<T, R>(pattern: string, queue: string | undefined, handler: (message: Message<T>) => R): (message: Message<T>) => R | undefined {
-    const source = this.#source;
-    return (message) => {
-      if (!this.#connected) {
-        source.emitMessage('dropped', message as Message<unknown>, { pattern, queue, reason: 'disconnected' });
-        return undefined;
-      }
-      source.emitMessage('delivered', message as Message<unknown>, { pattern, queue });
-      const started = performance.now();
-      const failed = (error: unknown): never => {
-        source.emitMessage('failed', message as Message<unknown>, { pattern, queue, error, durationMs: performance.now() - started });
-        throw error;
-      };
-      let result: R;
-      try {
-        result = handler(message);
-      } catch (error) {
-        return failed(error);
-      }
-      if (result instanceof Promise) return result.catch(failed) as R;
-      return result;
-    };
+  protected override closedError(): ClosedError {
+    return new ClosedError(`fake ${this.#wire.name} ${this.name}`);
   }
 }
 
 /** A shared in-process network of {@link FakeEndpoint}s. */
 export class FakeNetwork<M extends TopicMap = AnyTopics> implements AsyncDisposable {
-  /** The memory bus underneath (every endpoint's messages cross it). */
-  readonly bus = new MemoryBus({ payload: 'clone' });
+  readonly #shared = new SharedRoutes();
   readonly #endpoints: Array<FakeEndpoint<M>> = [];
 
+  /** `system`: the transport the endpoints stand in for (`broadcast`, `nats`): their tap events' `system`. */
   constructor(readonly system: string) {}
 
-  /** A new endpoint on this network (named for messages and the wiretap). */
-  endpoint(name = `${this.system}-${this.#endpoints.length + 1}`): FakeEndpoint<M> {
-    const endpoint = new FakeEndpoint<M>(this.bus, this.system, name);
+  /**
+   * A new endpoint on this network (named for messages and the wiretap), with the bus options every kit bus
+   * takes: `signal` closes it, `requestTimeoutMs` bounds its requests, `onError` and `telemetry`.
+   */
+  endpoint(name = `${this.system}-${this.#endpoints.length + 1}`, options?: BusOptions): FakeEndpoint<M> {
+    const endpoint = new FakeEndpoint<M>(new EndpointDriver(this.system, name, this.#shared), name, options);
     this.#endpoints.push(endpoint);
     return endpoint;
   }
@@ -199,9 +157,9 @@ export class FakeNetwork<M extends TopicMap = AnyTopics> implements AsyncDisposa
     return this.#endpoints;
   }
 
+  /** Closes every endpoint. */
   async close(): Promise<void> {
     await Promise.all(this.#endpoints.map((e) => e.close()));
-    await this.bus.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

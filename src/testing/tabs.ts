@@ -5,6 +5,7 @@
  * @module
  */
 import type { AnyTopics, TopicMap } from '../core/topics.js';
+import type { BusOptions } from '../transport/options.js';
 import { FakeNetwork, type FakeEndpoint } from './network.js';
 
 /** A tab of a {@link FakeNamespace}: a bus with the broadcast bus's surface; `close()` is the tab closing. */
@@ -16,9 +17,9 @@ export class FakeNamespace<M extends TopicMap = AnyTopics> extends FakeNetwork<M
     super('broadcast');
   }
 
-  /** Opens a tab (a bus of this namespace). */
-  tab(name?: string): FakeTab<M> {
-    return this.endpoint(name);
+  /** Opens a tab (a bus of this namespace); `options` as for {@link FakeNetwork.endpoint}. */
+  tab(name?: string, options?: BusOptions): FakeTab<M> {
+    return this.endpoint(name, options);
   }
 }
 

@@ -33,8 +33,9 @@ describe('exposeBuses', () => {
     await api().publish('orders', 'orders.created', { id: 'o-1' }, { id: 'o-1' });
     const first = await api().events('orders', 0, 0);
     expect(first.events.map((e) => [e.seq, e.kind, e.subject, e.id])).toEqual([
-      [0, 'published', 'orders.created', 'o-1'],
-      [1, 'delivered', 'orders.created', 'o-1'],
+      // delivered in-process before the publish settled (see recorder.test.ts)
+      [0, 'delivered', 'orders.created', 'o-1'],
+      [1, 'published', 'orders.created', 'o-1'],
     ]);
     expect(first.next).toBe(2);
     const waiting = api().events('orders', first.next, 5000);

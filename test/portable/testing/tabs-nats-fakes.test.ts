@@ -80,6 +80,26 @@ describe('fake NATS clients', () => {
     expect(got).toEqual([3]);
   });
 
+  it('a client is a kit bus: signal closes it, requests time out (timeoutMs, requestTimeoutMs), subjects are checked', async () => {
+    await using server = createFakeNatsServer();
+    const shutdown = new AbortController();
+    const client = server.connect('app', { signal: shutdown.signal, requestTimeoutMs: 30 });
+    const other = server.connect('other');
+    other.respond('slow.q', () => new Promise(() => undefined));
+    await expect(client.request('slow.q', 1)).rejects.toMatchObject({ code: 'timeout' });
+    await expect(other.request('slow.q', 1, { timeoutMs: 20 })).rejects.toMatchObject({ code: 'timeout' });
+    await expect(client.publish('bad subject', 1)).rejects.toMatchObject({ code: 'invalid_subject' });
+    expect(() => client.subscribe('a..b', () => undefined)).toThrow(expect.objectContaining({ code: 'invalid_subject' }));
+    const sub = client.subscribe('x.>', () => undefined);
+    await client.publish('x.1', 1);
+    expect(client.stats).toEqual(expect.objectContaining({ published: 2, subscriptions: 1 }));
+    shutdown.abort();
+    await sub.closed;
+    expect(client.isClosed).toBe(true);
+    await expect(client.publish('x.2', 2)).rejects.toMatchObject({ code: 'closed', message: expect.stringContaining('fake nats app') });
+    expect(other.isClosed).toBe(false);
+  });
+
   it('a handler failure is reported to the wiretap as failed, with the error', async () => {
     await using server = createFakeNatsServer();
     const bus = server.connect();
