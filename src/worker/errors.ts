@@ -3,15 +3,16 @@
  * codes, so callers match them on `code` like every other isoflux error.
  * @module
  */
-import { IsofluxError, type IsofluxErrorOptions } from '../core/errors.js';
+import { ClosedError, IsofluxError, type IsofluxErrorOptions } from '../core/errors.js';
 
 /**
  * The worker hosting the bus stopped (terminated, crashed, or, for a SharedWorker, closed with its last
  * tab). Every pending call failed with it and every subscription ended; connect again to a new worker.
  */
-export class WorkerGoneError extends IsofluxError {
+export class WorkerGoneError extends ClosedError {
   constructor() {
-    super('closed', 'The worker hosting this bus stopped (terminated, crashed, or closed with its last tab): pending calls failed and subscriptions ended. Start the worker again and call connectWorkerBus.');
+    super('WorkerBus');
+    this.message = 'The worker hosting this bus stopped (terminated, crashed, or closed with its last tab): pending calls failed and subscriptions ended. Start the worker again and call connectWorkerBus.';
   }
 }
 

@@ -5,12 +5,12 @@
  */
 export { exposeBus, type ExposeBusOptions, type ExposedBus, type HostEndpoint } from './host.js';
 export { WorkerBus, connectWorkerBus } from './client.js';
-export type { WorkerBusOptions, WorkerBusStats, WorkerTarget } from './options.js';
+export type { LeaderBusOptions, LeaderBusStats, WorkerBusOptions, WorkerBusStats, WorkerTarget } from './options.js';
 export { ForgedReplyError, WorkerGoneError, WorkerHandshakeError, WorkerProtocolError } from './errors.js';
 export type { HostedBus } from './session.js';
 export { WorkerConnection, type HostedConnection, type WorkerConnectionSnapshot, type WorkerConnectionState } from './connection.js';
 export type { LockManagerLike } from '../core/locks.js';
-export { LeaderBus, connectLeaderBus, type LeaderBusOptions, type LeaderBusStats } from './leader-bus.js';
+export { LeaderBus, connectLeaderBus } from './leader-bus.js';
 export type { LeaderHosting, LeaderRole } from './leader-election.js';
 export { LeaderGoneError } from './errors.js';
 export { connectShared, type ConnectSharedOptions, type SharedBus } from './shared.js';

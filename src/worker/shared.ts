@@ -5,7 +5,8 @@
  */
 import type { AnyTopics, TopicMap } from '../core/topics.js';
 import { connectWorkerBus, type WorkerBus } from './client.js';
-import { connectLeaderBus, type LeaderBus, type LeaderBusOptions } from './leader-bus.js';
+import { connectLeaderBus, type LeaderBus } from './leader-bus.js';
+import type { LeaderBusOptions } from './options.js';
 
 /** Options of {@link connectShared}. */
 export interface ConnectSharedOptions extends LeaderBusOptions {

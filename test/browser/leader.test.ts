@@ -5,6 +5,7 @@
  * nats-server and a crashed leader are in test/e2e/leader.spec.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { tap, type TapEvent } from '../../src/index.js';
 import { createMemoryBus, type MemoryBus } from '../../src/memory/index.js';
 import { createOutbox, memoryStore } from '../../src/outbox/index.js';
 import { connectLeaderBus, connectShared, LeaderBus, LeaderGoneError, WorkerBus, type LeaderBusOptions, type LockManagerLike } from '../../src/worker/index.js';
@@ -46,6 +47,21 @@ describe('leader tab bus', () => {
     expect((await c.request('math.double', 2)).payload).toBe(4);
     // the server saw one subscription per tab subscription: the leader hosts them all on one bus
     expect(server.stats.subscriptions).toBeGreaterThanOrEqual(2);
+  });
+
+  it('is tappable: tap() on a follower sees its publishes and its deliveries', async () => {
+    const { buses } = await tabs(2);
+    const follower = buses[1] as LeaderBus;
+    const events: TapEvent[] = [];
+    const stop = tap(follower, (e) => events.push(e));
+    const inbox = new Inbox();
+    await follower.subscribe('tapped.>', inbox.push).ready;
+    await follower.publish('tapped.one', 'x', { id: 'l-1' });
+    await inbox.waitFor(1);
+    await until(() => events.some((e) => e.kind === 'delivered'));
+    // `published` comes once the leader acknowledged, which may be after the delivery reached this tab
+    expect(events.map((e) => `${e.kind}:${e.system}:${e.subject}:${e.id ?? ''}`).sort()).toEqual(['delivered:worker:tapped.one:l-1', 'published:worker:tapped.one:l-1']);
+    stop();
   });
 
   it('a tab whose lifetime lock is granted late says nothing before it holds it (its session would close at once)', async () => {

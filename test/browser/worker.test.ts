@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { NoRespondersError, RemoteError, type Message } from '../../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { NoRespondersError, RemoteError, tap, type Message, type TapEvent } from '../../src/index.js';
 import { connectWorkerBus, WorkerGoneError, type WorkerBus } from '../../src/worker/index.js';
 import { afterMarker, Inbox, MARKER, real } from '../portable/conformance/wait.js';
 import { until } from '../portable/waits.js';
@@ -91,6 +91,42 @@ describe('worker bus (dedicated Worker, via comlink)', () => {
     await subscription.closed;
     expect(errors).toEqual([expect.objectContaining({ code: 'closed' })]);
     await expect(bus.publish('x', 1)).rejects.toBeInstanceOf(WorkerGoneError);
+  });
+
+  it('is tappable: tap() sees what this tab published, what failed and what was delivered to it', async () => {
+    const { bus } = await start();
+    const events: TapEvent[] = [];
+    const stop = tap(bus, (e) => events.push(e));
+    const inbox = new Inbox();
+    await bus.subscribe('tapped.*', inbox.push).ready;
+    await bus.publish('tapped.one', { n: 1 }, { id: 't-1' });
+    await expect(bus.publish('tapped.bad', { fn: () => 1 })).rejects.toMatchObject({ code: 'not_serializable' });
+    await inbox.waitFor(1);
+    await until(() => events.some((e) => e.kind === 'delivered'), { what: 'a delivered event' });
+    expect(events.find((e) => e.kind === 'published')).toMatchObject({ system: 'worker', subject: 'tapped.one', id: 't-1', payload: { n: 1 } });
+    expect(events.find((e) => e.kind === 'failed')).toMatchObject({ system: 'worker', subject: 'tapped.bad', reason: 'not_serializable' });
+    expect(events.find((e) => e.kind === 'delivered')).toMatchObject({ system: 'worker', subject: 'tapped.one', id: 't-1', pattern: 'tapped.*', payload: { n: 1 } });
+    stop();
+    const before = events.length;
+    await bus.publish('tapped.two', 2);
+    await inbox.waitFor(2);
+    expect(events).toHaveLength(before);
+  });
+
+  it('closes when its signal aborts, and a bus closed first removes its listener from the signal', async () => {
+    const worker = new Worker(workerUrl, { type: 'module' });
+    cleanup.push(() => worker.terminate());
+    const aborting = new AbortController();
+    const first = await connectWorkerBus(worker, { signal: aborting.signal });
+    aborting.abort();
+    await until(() => first.isClosed, { what: 'the bus closed by its signal' });
+    await expect(first.publish('x', 1)).rejects.toMatchObject({ code: 'closed' });
+    const kept = new AbortController();
+    const removed = vi.spyOn(kept.signal, 'removeEventListener');
+    const second = await connectWorkerBus(worker, { signal: kept.signal });
+    await second.close();
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
+    await expect(connectWorkerBus(worker, { callTimeoutMs: -1 })).rejects.toMatchObject({ code: 'invalid_argument', option: 'callTimeoutMs' });
   });
 
   it('fails to connect with connection_failed, not a hang, when the worker does not expose a bus', async () => {
