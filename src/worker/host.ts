@@ -27,7 +27,11 @@ export interface ExposeBusOptions {
    * worker itself (`self`). Pass a MessagePort to serve over one you set up yourself.
    */
   endpoint?: HostEndpoint;
-  /** How long the worker waits for a tab's responder to answer one request (default 30000 ms). */
+  /**
+   * How long the worker waits for a tab's responder that answers through the session's `answer` call (tabs of
+   * an earlier build; default 30000 ms). Tabs of this build answer by publishing to the request's reply
+   * subject, so their requesters' own timeouts bound them.
+   */
   answerTimeoutMs?: number;
   /** Web Locks to use; `null` disables them (a closed tab's session is then released only on its goodbye). */
   locks?: LockManagerLike | null;
@@ -122,20 +126,14 @@ export function exposeBus(bus: HostedBus | Promise<HostedBus>, options: ExposeBu
     hostLock?.release();
   };
   options.signal?.addEventListener('abort', () => void close(), { once: true });
+  // the counters are read from the hub each time they are asked for
   return {
     id,
-    get sessions() {
-      return hub.sessions;
-    },
-    get subscriptions() {
-      return hub.subscriptions;
-    },
-    get malformed() {
-      return hub.tally.malformed;
-    },
-    get forged() {
-      return hub.tally.forged;
-    },
+    get sessions() { return hub.sessions; },
+    get subscriptions() { return hub.subscriptions; },
+    get malformed() { return hub.tally.malformed; },
+    get forged() { return hub.tally.forged; },
     close,
   };
+
 }

@@ -5,21 +5,8 @@
  * @module
  */
 import {
-  AbortedError,
-  ClosedError,
-  DecodeError,
-  HandlerError,
-  InvalidArgumentError,
-  InvalidSubjectError,
-  IsofluxError,
-  NoRespondersError,
-  NotSerializableError,
-  PayloadTooLargeError,
-  RemoteError,
-  SlowConsumerError,
-  TimeoutError,
-  ValidationError,
-  type ErrorCode,
+  AbortedError, ClosedError, DecodeError, HandlerError, InvalidArgumentError, InvalidSubjectError, IsofluxError, NoRespondersError,
+  NotSerializableError, PayloadTooLargeError, RemoteError, SlowConsumerError, TimeoutError, ValidationError, type ErrorCode,
 } from '../core/errors.js';
 import type { Headers } from '../core/message.js';
 
@@ -163,21 +150,12 @@ function isPlainData(value: unknown): boolean {
   }
 }
 
-const CLASSES: Record<string, { prototype: object }> = {
-  AbortedError,
-  ClosedError,
-  DecodeError,
-  HandlerError,
-  InvalidArgumentError,
-  InvalidSubjectError,
-  NoRespondersError,
-  NotSerializableError,
-  PayloadTooLargeError,
-  RemoteError,
-  SlowConsumerError,
-  TimeoutError,
-  ValidationError,
-};
+/** The core error classes an error from the other side is rebuilt as, by class name (an isoflux error's `name`). */
+const REBUILT: ReadonlyArray<{ readonly name: string; readonly prototype: object }> = [
+  AbortedError, ClosedError, DecodeError, HandlerError, InvalidArgumentError, InvalidSubjectError, NoRespondersError,
+  NotSerializableError, PayloadTooLargeError, RemoteError, SlowConsumerError, TimeoutError, ValidationError,
+];
+const CLASSES = new Map(REBUILT.map((cls) => [cls.name, cls]));
 
 /** Fields an error from the other side may not set: they would change its prototype or its identity. */
 const RESERVED_FIELDS = new Set(['__proto__', 'constructor', 'prototype', 'name', 'message', 'stack', 'code', 'cause']);
@@ -189,7 +167,7 @@ const RESERVED_FIELDS = new Set(['__proto__', 'constructor', 'prototype', 'name'
 export function fromWireError(wire: WireError): Error {
   const cause = wire.cause === undefined ? undefined : fromWireError(wire.cause);
   const error = wire.isoflux === true ? new IsofluxError(wire.code as ErrorCode, wire.message, { cause }) : new Error(wire.message, cause ? { cause } : undefined);
-  const cls = Object.hasOwn(CLASSES, wire.name) ? CLASSES[wire.name] : undefined;
+  const cls = CLASSES.get(wire.name);
   if (cls !== undefined && error instanceof IsofluxError) Object.setPrototypeOf(error, cls.prototype);
   const target = error as unknown as Record<string, unknown>;
   if (wire.fields !== undefined) for (const key of Object.keys(wire.fields)) if (!RESERVED_FIELDS.has(key)) target[key] = wire.fields[key];
