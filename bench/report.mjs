@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { human, ratioText } from './lib/report.mjs';
+import { human, ratioText, reportedText } from './lib/report.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
@@ -42,6 +42,15 @@ function rangeOver(runs, scenario, peer, metric) {
 
 const fmtRange = (r) => `${r.min.toFixed(2)}–${r.max.toFixed(2)}`;
 const escape = (s) => String(s).replaceAll('|', '\\|');
+
+/** The target cell: the verdict, then the ratios the scenario reports as measured. */
+function targetCell(entry, runs) {
+  const measured = reportedText(entry);
+  const judged = verdict(entry, runs);
+  if (measured.length === 0) return judged;
+  const text = `measured: ${escape(measured.join('; '))}`;
+  return judged === '—' ? text : `${judged}; ${text}`;
+}
 
 function verdict(entry, runs) {
   if (entry.target === null) return '—';
@@ -103,7 +112,7 @@ export function renderBlock(latest, runs) {
   lines.push('|---|---:|---|---|');
   for (const entry of scenarios) {
     const noisy = entry.load?.noisy ? ' (noisy)' : '';
-    lines.push(`| ${entry.name} (${entry.unit})${noisy} | ${isofluxCell(entry)} | ${peersCell(entry)} | ${verdict(entry, runs)} |`);
+    lines.push(`| ${entry.name} (${entry.unit})${noisy} | ${isofluxCell(entry)} | ${peersCell(entry)} | ${targetCell(entry, runs)} |`);
   }
   if (failures.length > 0) {
     lines.push('');

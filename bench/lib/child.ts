@@ -85,6 +85,7 @@ async function runScenario(group: BenchGroup, name: string, args: readonly strin
       notMeasured: scenario.notMeasured,
       contestants,
       ...(scenario.target === undefined ? {} : { target: scenario.target }),
+      ...(scenario.reportRatios === undefined ? {} : { reportRatios: scenario.reportRatios }),
       settings,
     };
   } finally {

@@ -104,6 +104,23 @@ function judge(condition, contestants, unit) {
   return { ...condition, text, actual, met: condition.maxValue !== undefined ? actual <= condition.maxValue : actual >= condition.minValue };
 }
 
+/** A {@link Pairing} the scenario reports as measured: `contestant` over `peer`, paired per round. */
+function reportedRatio(contestants, contestant, peer, unit) {
+  const a = contestants.find((c) => c.name === contestant);
+  const b = contestants.find((c) => c.name === peer);
+  const text = `${contestant} / ${peer}`;
+  if (a === undefined || b === undefined) return { contestant, peer, text, median: null, why: 'contestant not measured in this run' };
+  return { contestant, peer, text, ...pairedRatio(a.rounds, b.rounds, unit) };
+}
+
+/** Two significant digits below 0.1 (a feature's cost can be 0.012x, which two decimals would call 0.01x). */
+const fine = (r) => (r < 0.1 ? r.toPrecision(2) : r.toFixed(2));
+
+/** `isoflux (tapped) / isoflux 0.012x [0.010–0.015]` for each reported ratio of `entry`. */
+export function reportedText(entry) {
+  return (entry.reportedRatios ?? []).map((r) => (r.median === null ? `${r.text} —` : `${r.text} ${r.median >= 100 ? r.median.toFixed(0) : fine(r.median)}x [${fine(r.min)}–${fine(r.max)}]`));
+}
+
 /** One `scenarios[]` entry of results/latest.json. `load` is what run.mjs saw around the scenario. */
 export function toEntry(result, load) {
   const { name, unit, clock, measure, description, notMeasured, contestants, settings } = result;
@@ -145,6 +162,7 @@ export function toEntry(result, load) {
     if (isoflux.cpuUsPerOp !== undefined) entry.cpuRatios = Object.fromEntries(others.map((c) => [c.name, pairedRatio(isoflux.cpuUsPerOp, c.cpuUsPerOp, 'µs/msg')]));
     if (isoflux.p99 !== undefined) entry.p99Ratios = Object.fromEntries(others.map((c) => [c.name, pairedRatio(isoflux.p99, c.p99, unit)]));
   }
+  entry.reportedRatios = (result.reportRatios ?? []).map(({ contestant, peer }) => reportedRatio(contestants, contestant, peer, unit));
   entry.target = result.target?.text ?? null;
   entry.conditions = (result.target?.conditions ?? []).map((c) => judge(c, contestants, unit));
   entry.met = entry.conditions.length === 0 || entry.conditions.some((c) => c.met === null) ? null : entry.conditions.every((c) => c.met);
@@ -190,6 +208,7 @@ export function formatScenario(entry) {
     lines.push(`  target: ${entry.target} → ${verdict}`);
     for (const c of entry.conditions) lines.push(`    ${c.met === null ? '?' : c.met ? '✓' : '✗'} ${c.text}: ${c.actual ?? '—'}${c.range ? ` [${c.range.join('–')}]` : ''}`);
   }
+  for (const text of reportedText(entry)) lines.push(`  measured: ${text}`);
   lines.push(`  not measured: ${entry.notes.notMeasured}`);
   return lines.join('\n');
 }

@@ -70,6 +70,15 @@ export interface Target {
   readonly minValue?: number;
 }
 
+/**
+ * A paired ratio a scenario reports beside its target, never judged: `contestant` over `peer` (above 1:
+ * `contestant` is better), as for the cost of a feature against the same bus without it.
+ */
+export interface Pairing {
+  readonly contestant: string;
+  readonly peer: string;
+}
+
 /** The figures a contestant can be judged on. */
 export type Metric = 'value' | 'cpuUsPerOp' | 'p99';
 
@@ -87,6 +96,8 @@ export interface Scenario {
   readonly contestants: readonly Contestant[];
   /** The target in words (issue 13's table) and its conditions; `met` in the JSON is all of them met. */
   readonly target?: { readonly text: string; readonly conditions: readonly Target[] };
+  /** Paired ratios between two contestants to report as measured (JSON `reportedRatios`, README target cell). */
+  readonly reportRatios?: readonly Pairing[];
   /**
    * `wall` (default) times elapsed real time: right whenever a run waits on anything outside the process
    * (a server, a timer). `cpu` times the process's CPU time, which a busy machine disturbs far less;
@@ -167,6 +178,7 @@ export interface ScenarioResult {
   readonly notMeasured: string;
   readonly contestants: readonly ContestantResult[];
   readonly target?: { readonly text: string; readonly conditions: readonly Target[] };
+  readonly reportRatios?: readonly Pairing[];
   /** Measuring settings actually used (rounds, slice, samples, subscriptions). */
   readonly settings: Record<string, number>;
 }

@@ -1,7 +1,7 @@
 /**
  * @module The memory group: isoflux's in-process bus against mitt, eventemitter3, nanoevents, RxJS and
  * postal: fire-and-forget and awaited publishing, cache-friendly and cache-hostile wildcards, backpressure,
- * heap per subscription. Needs nothing outside the process.
+ * heap per subscription; and the wiretap's own cost (tapped, untapped, a tap removed). Needs nothing outside the process.
  */
 import type { BenchGroup } from '../lib/types.js';
 import { asyncBlockScenario } from './async-block.js';
@@ -10,6 +10,7 @@ import { directScenario } from './direct.js';
 import { PLAN_1K, PLAN_50K } from './fixtures.js';
 import { heapDistinct, heapOneSubject } from './heap.js';
 import { wildcard1k, wildcard50k } from './wildcard.js';
+import { wiretapScenario } from './wiretap.js';
 
 const memory: BenchGroup = {
   name: 'memory',
@@ -34,6 +35,7 @@ const memory: BenchGroup = {
     asyncBlockScenario,
     heapOneSubject,
     heapDistinct,
+    wiretapScenario,
   ],
 };
 
