@@ -208,7 +208,7 @@ export class FakeConsumer {
   }
 
   /** The automatic nak delay after a handler failure on `attempt`: `backoff(attempt)`. */
-  retryDelay(attempt: number): number | undefined {
+  backoffFor(attempt: number): number | undefined {
     return this.#behaviour.backoff?.(attempt);
   }
 
@@ -232,7 +232,7 @@ export class FakeConsumer {
       else if (target !== undefined) this.#host.stream.store(target, entry.payload, deadLetterHeaders(letter), deadLetterId(letter));
     } catch (failure) {
       this.#host.report(failure);
-      setTimeout(() => this.#dispatch(entry, attempt + 1), this.retryDelay(attempt) ?? 0);
+      setTimeout(() => this.#dispatch(entry, attempt + 1), this.backoffFor(attempt) ?? 0);
       return;
     }
     this.#host.recordDeadLetter(letter);

@@ -179,7 +179,7 @@ export class FakeJetStream<M extends TopicMap = AnyTopics> implements Publisher<
 /** Acks when `handler` returns; a throw is a failed attempt (nak after `backoff(attempt)`, or dead letter). */
 function autoAck<T>(handler: Handler<T>, consumer: FakeConsumer): Handler<T> {
   const failed = (message: Message<T>, error: unknown): never => {
-    if (!message.settled) void ackerOf(message as Message<unknown>)?.fail(error, consumer.retryDelay(message.delivery.attempt));
+    if (!message.settled) void ackerOf(message as Message<unknown>)?.fail(error, consumer.backoffFor(message.delivery.attempt));
     throw error;
   };
   return (message) => {
