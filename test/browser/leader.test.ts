@@ -64,6 +64,18 @@ describe('leader tab bus', () => {
     stop();
   });
 
+  it('checks its options before it opens anything, naming the wrong one; an aborted signal opens nothing', async () => {
+    const host = (): { bus: MemoryBus } => ({ bus: createMemoryBus() });
+    const name = `opts-${++names}`;
+    await expect(connectLeaderBus({ name, host, answerTimeoutMs: 0 })).rejects.toMatchObject({ code: 'invalid_argument', option: 'answerTimeoutMs' });
+    await expect(connectLeaderBus({ name, host, callTimeoutMs: Number.NaN })).rejects.toMatchObject({ code: 'invalid_argument', option: 'callTimeoutMs' });
+    await expect(connectLeaderBus({ name, host, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'aborted' });
+    // none of them took part in the election: the first real tab leads
+    const bus = await connectLeaderBus({ name, host, callTimeoutMs: 3000 });
+    cleanup.push(() => bus.close());
+    expect(bus.role).toBe('leader');
+  });
+
   it('a tab whose lifetime lock is granted late says nothing before it holds it (its session would close at once)', async () => {
     const { buses, name, server } = await tabs(1);
     const late = gate();
