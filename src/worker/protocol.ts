@@ -150,12 +150,16 @@ function isPlainData(value: unknown): boolean {
   }
 }
 
-/** The core error classes an error from the other side is rebuilt as, by class name (an isoflux error's `name`). */
-const REBUILT: ReadonlyArray<{ readonly name: string; readonly prototype: object }> = [
-  AbortedError, ClosedError, DecodeError, HandlerError, InvalidArgumentError, InvalidSubjectError, NoRespondersError,
-  NotSerializableError, PayloadTooLargeError, RemoteError, SlowConsumerError, TimeoutError, ValidationError,
-];
-const CLASSES = new Map(REBUILT.map((cls) => [cls.name, cls]));
+/**
+ * The core error classes an error from the other side is rebuilt as, by `name`. Literal names, not
+ * `cls.name`: a minifier renames classes, and the tab's and the worker's bundles need not agree.
+ */
+const CLASSES = new Map<string, { readonly prototype: object }>([
+  ['AbortedError', AbortedError], ['ClosedError', ClosedError], ['DecodeError', DecodeError], ['HandlerError', HandlerError],
+  ['InvalidArgumentError', InvalidArgumentError], ['InvalidSubjectError', InvalidSubjectError], ['NoRespondersError', NoRespondersError],
+  ['NotSerializableError', NotSerializableError], ['PayloadTooLargeError', PayloadTooLargeError], ['RemoteError', RemoteError],
+  ['SlowConsumerError', SlowConsumerError], ['TimeoutError', TimeoutError], ['ValidationError', ValidationError],
+]);
 
 /** Fields an error from the other side may not set: they would change its prototype or its identity. */
 const RESERVED_FIELDS = new Set(['__proto__', 'constructor', 'prototype', 'name', 'message', 'stack', 'code', 'cause']);
