@@ -6,7 +6,6 @@ import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerConfig, type JetS
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import { jsonCodec, type Codec } from '../core/codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import { checkFunction } from '../transport/options.js';
 import { checkCodec, checkInteger, checkOneOf, checkSchema } from '../transport/wire-options.js';
 import type { Taps } from '../core/wiretap.js';
 import type { Message } from '../core/message.js';
@@ -15,7 +14,7 @@ import type { ConsumeInfo, Telemetry } from '../core/telemetry.js';
 import type { DeadLetterTarget } from './dead-letter.js';
 import { fromJetStreamError } from './errors.js';
 import type { InboundPolicy } from './inbound.js';
-import type { RetryBehaviour } from './retry-options.js';
+import { checkRetryBehaviour, type RetryBehaviour } from './retry-options.js';
 import { termReasonSupport } from './server-version.js';
 
 /**
@@ -49,11 +48,8 @@ export { normalizeBehaviour } from './retry-options.js';
 export function checkBehaviour(behaviour: ConsumerBehaviour, deliver: DeliverFrom | undefined, durable: string | undefined): void {
   checkCodec('codec', behaviour.codec);
   checkSchema('schema', behaviour.schema);
-  checkInteger('maxAttempts', behaviour.maxAttempts);
-  checkInteger('maxDeliver', behaviour.maxDeliver);
+  checkRetryBehaviour(behaviour);
   checkInteger('ackWaitMs', behaviour.ackWaitMs);
-  checkFunction('backoff', behaviour.backoff);
-  checkFunction('isRetryable', behaviour.isRetryable);
   if (durable !== undefined && !/^[^.*>\s]+$/.test(durable)) throw new InvalidArgumentError(`durable/queue name ${JSON.stringify(durable)} must be non-empty without '.', '*', '>' or whitespace`, 'durable');
   if (deliver === undefined || typeof deliver === 'string') {
     checkOneOf('deliver', deliver, ['all', 'new', 'last', 'last-per-subject']);

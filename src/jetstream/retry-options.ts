@@ -5,6 +5,8 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { checkFunction } from '../transport/options.js';
+import { checkInteger } from '../transport/wire-options.js';
 
 /** Milliseconds to wait after failed attempt number `attempt` (the `Backoff` of `isoflux/middleware`). */
 export type Backoff = (attempt: number) => number;
@@ -45,4 +47,11 @@ export function normalizeBehaviour<B extends RetryBehaviour>(behaviour: B | unde
     delete out.retryDelayMs;
   }
   return out as B;
+}
+
+/** Checks a normalized {@link RetryBehaviour} synchronously: a wrong value throws `invalid_argument` naming the option. */
+export function checkRetryBehaviour(behaviour: RetryBehaviour): void {
+  checkInteger('maxAttempts', behaviour.maxAttempts);
+  checkFunction('backoff', behaviour.backoff);
+  checkFunction('isRetryable', behaviour.isRetryable);
 }

@@ -12,7 +12,8 @@ import { subscribeArguments } from '../core/subscribe-args.js';
 import { BufferedSubscription } from '../core/subscription.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { TAP, type Tappable, type Taps } from '../core/wiretap.js';
-import { normalizeBehaviour } from '../jetstream/retry-options.js';
+import { checkRetryBehaviour, normalizeBehaviour } from '../jetstream/retry-options.js';
+import { checkInteger } from '../transport/wire-options.js';
 import { TapSource } from './emit.js';
 import { ackerOf, FakeConsumer, type FakeConsumerBehaviour, type FakeDeadLetter } from './jetstream-consumer.js';
 import { FakeStream, type FakePublishAck, type FakeStreamOptions, type StoredMessage } from './jetstream-stream.js';
@@ -48,7 +49,7 @@ export class FakeJetStream<M extends TopicMap = AnyTopics> implements Publisher<
 
   constructor(options: FakeJetStreamOptions = {}) {
     this.stream = new FakeStream(options);
-    this.#options = normalizeBehaviour(options);
+    this.#options = checked(normalizeBehaviour(options));
   }
 
   get [TAP](): Taps {
@@ -102,7 +103,7 @@ export class FakeJetStream<M extends TopicMap = AnyTopics> implements Publisher<
   ): BufferedSubscription<PatternPayload<M, P>> {
     if (this.#closed) throw new ClosedError('FakeJetStream');
     const { handler, options: given } = subscribeArguments(pattern, handlerOrOptions, maybeOptions);
-    const options = normalizeBehaviour(given);
+    const options = checked(normalizeBehaviour(given));
     if (options.durable !== undefined && options.queue !== undefined && options.durable !== options.queue) {
       throw new InvalidArgumentError('give either durable or queue (a queue is a shared durable consumer), not two different names');
     }
@@ -174,6 +175,13 @@ export class FakeJetStream<M extends TopicMap = AnyTopics> implements Publisher<
       options.onDrop?.(message, reason);
     };
   }
+}
+
+/** Checks the consumer options as the real subscriber does (`invalid_argument` naming the option). */
+function checked<B extends FakeConsumerBehaviour>(behaviour: B): B {
+  checkRetryBehaviour(behaviour);
+  checkInteger('ackWaitMs', behaviour.ackWaitMs);
+  return behaviour;
 }
 
 /** Acks when `handler` returns; a throw is a failed attempt (nak after `backoff(attempt)`, or dead letter). */

@@ -116,7 +116,7 @@ describe('fake JetStream', () => {
     );
   });
 
-  it('the deprecated maxDeliver still limits deliveries; given with a different maxAttempts it is invalid_argument', async () => {
+  it('the deprecated maxDeliver still limits deliveries; bad or clashing retry options are invalid_argument', async () => {
     await using js = createFakeJetStream({ maxDeliver: 2 });
     const recording = record(js);
     js.subscribe('tasks.*', (message) => message.nak(), { ack: 'manual' });
@@ -131,6 +131,11 @@ describe('fake JetStream', () => {
     expect(js.deadLetters[1]?.attempts).toBe(1);
     expect(() => createFakeJetStream({ maxDeliver: 2, maxAttempts: 3 })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'maxDeliver' }));
     expect(() => js.subscribe('x', () => undefined, { retryDelayMs: 5, backoff: () => 5 })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'retryDelayMs' }));
+    // the same checks as the real subscriber's, naming the option
+    expect(() => createFakeJetStream({ maxAttempts: 0 })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'maxAttempts' }));
+    expect(() => js.subscribe('x', () => undefined, { backoff: 100 as never })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'backoff' }));
+    expect(() => js.subscribe('x', () => undefined, { isRetryable: true as never })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'isRetryable' }));
+    expect(() => js.subscribe('x', () => undefined, { ackWaitMs: -1 })).toThrow(expect.objectContaining({ code: 'invalid_argument', option: 'ackWaitMs' }));
   });
 
   it('an error isRetryable refuses is dead-lettered at once, with the real subscriber\'s reason', async () => {
