@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Message } from '../../../src/index.js';
-import { createFakeJetStream, record } from '../../../src/testing/index.js';
+import { createFakeJetStream, record, type FakeJetStream } from '../../../src/testing/index.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -12,6 +12,21 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
+
+/** Subscribes a handler to `pattern` that always throws `again`; returns when it was called (ms after now, fake clock). */
+function failingCalls(js: FakeJetStream, pattern: string): number[] {
+  const start = Date.now();
+  const at: number[] = [];
+  js.subscribe(
+    pattern,
+    () => {
+      at.push(Date.now() - start);
+      throw new Error('again');
+    },
+    { onError: () => undefined },
+  );
+  return at;
+}
 
 describe('fake JetStream under fake timers', () => {
   it('an unacknowledged message comes back after ackWaitMs with attempt + 1, not a millisecond earlier', async () => {
@@ -49,38 +64,20 @@ describe('fake JetStream under fake timers', () => {
   ] as const) {
     it(`the automatic nak waits backoff(attempt), then the last attempt dead-letters: ${names}`, async () => {
       await using js = createFakeJetStream(retry);
-      const at: number[] = [];
-      js.subscribe(
-        'jobs.*',
-        () => {
-          at.push(Date.now());
-          throw new Error('again');
-        },
-        { onError: () => undefined },
-      );
-      const start = Date.now();
+      const at = failingCalls(js, 'jobs.*');
       await js.publish('jobs.1', 1);
       await vi.advanceTimersByTimeAsync(1000);
-      expect(at.map((t) => t - start)).toEqual([0, 100, 300]);
+      expect(at).toEqual([0, 100, 300]);
       expect(js.deadLetters).toEqual([expect.objectContaining({ attempts: 3, reason: 'failed on delivery 3 of 3: Error: again' })]);
     });
   }
 
   it('a constant retryDelayMs (deprecated) is backoff () => n', async () => {
     await using js = createFakeJetStream({ retryDelayMs: 250, maxAttempts: 2 });
-    const at: number[] = [];
-    js.subscribe(
-      'jobs.*',
-      () => {
-        at.push(Date.now());
-        throw new Error('no');
-      },
-      { onError: () => undefined },
-    );
-    const start = Date.now();
+    const at = failingCalls(js, 'jobs.*');
     await js.publish('jobs.1', 1);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(at.map((t) => t - start)).toEqual([0, 250]);
+    expect(at).toEqual([0, 250]);
   });
 
   it('nak(delayMs) redelivers after the delay', async () => {

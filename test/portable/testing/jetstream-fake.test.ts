@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../../src/index.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/jetstream/index.js';
-import { createFakeJetStream, record } from '../../../src/testing/index.js';
+import { createFakeJetStream, record, type FakeJetStream } from '../../../src/testing/index.js';
 
 describe('fake JetStream', () => {
   it('publish stores once per id within the window and answers duplicate for a resend', async () => {
@@ -21,15 +21,9 @@ describe('fake JetStream', () => {
   it('auto ack: a handler that returns acks; one that throws naks and sees the message again with attempt + 1', async () => {
     await using js = createFakeJetStream({ subjects: ['jobs.>'] });
     const recording = record(js);
-    const attempts: number[] = [];
-    js.subscribe(
-      'jobs.*',
-      (message) => {
-        attempts.push(message.delivery.attempt);
-        if (message.delivery.attempt < 3) throw new Error('not yet');
-      },
-      { onError: () => undefined },
-    );
+    const attempts = attemptsSeen(js, 'jobs.*', (message) => {
+      if (message.delivery.attempt < 3) throw new Error('not yet');
+    });
     await js.publish('jobs.1', { n: 1 });
     await recording.waitFor('jobs.1', undefined, { kinds: ['acked'] });
     expect(attempts).toEqual([1, 2, 3]);
@@ -144,15 +138,9 @@ describe('fake JetStream', () => {
     }
     await using js = createFakeJetStream({ maxAttempts: 5, isRetryable: (error) => !(error instanceof Fatal) });
     const recording = record(js);
-    const attempts: number[] = [];
-    js.subscribe(
-      'jobs.*',
-      (message) => {
-        attempts.push(message.delivery.attempt);
-        throw message.payload === 'fatal' ? new Fatal('bad input') : new Error('flaky');
-      },
-      { onError: () => undefined },
-    );
+    const attempts = attemptsSeen(js, 'jobs.*', (message) => {
+      throw message.payload === 'fatal' ? new Fatal('bad input') : new Error('flaky');
+    });
     await js.publish('jobs.1', 'fatal');
     await recording.waitFor('jobs.1', undefined, { kinds: ['dead-lettered'] });
     expect(attempts).toEqual([1]);
@@ -213,6 +201,20 @@ describe('fake JetStream', () => {
     expect(recording.select(['acked'])).toHaveLength(1);
   });
 });
+
+/** Subscribes `handle` to `pattern` (automatic ack, errors not logged); returns the delivery attempts it saw, in order. */
+function attemptsSeen(js: FakeJetStream, pattern: string, handle: (message: Message<unknown>) => void): number[] {
+  const attempts: number[] = [];
+  js.subscribe(
+    pattern,
+    (message) => {
+      attempts.push(message.delivery.attempt);
+      handle(message);
+    },
+    { onError: () => undefined },
+  );
+  return attempts;
+}
 
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !check(); i++) await Promise.resolve();
