@@ -116,7 +116,8 @@ export class FakeEndpoint<M extends TopicMap = AnyTopics> extends RequestBus<M> 
 
   /**
    * Cuts this endpoint off, as a lost connection does: its publishes resolve but go nowhere (reported as
-   * `dropped` with reason `disconnected`, as NATS core drops them), its requests reject with
+   * `dropped` with reason `disconnected`, as NATS core drops them; the wiretap still shows the publish the
+   * client accepted as `published`), its requests reject with
    * `connection_failed`, messages for it are dropped the same way, and its subscriptions stay, to receive
    * again after {@link reconnect}.
    */
