@@ -3,7 +3,7 @@
  * delivers stored messages to a target Publisher.
  * @module
  */
-import { AbortedError, ClosedError, InvalidArgumentError, isIsofluxError } from '../core/errors.js';
+import { AbortedError, ClosedError, InvalidArgumentError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
 import type { Publisher } from '../core/interfaces.js';
 import { assertSubject } from '../core/subject.js';
@@ -18,7 +18,7 @@ import { idbStore } from './idb-store.js';
 import { requestPersistentStorage } from './persist.js';
 import { Relay } from './relay.js';
 import { OUTBOX_SYNC_TAG, registerBackgroundSync } from './service-worker.js';
-import type { RelayError } from './relay-options.js';
+import { positive, relayError, type RelayError } from './relay-options.js';
 import { OutboxStatusEvent, initialStatus, statusChanged, type OutboxStatus, type RelayState } from './status.js';
 import type { OutboxRecord, OutboxStore } from './store.js';
 import { tapStored } from './taps.js';
@@ -83,8 +83,7 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     this.#statusMs = options.statusIntervalMs ?? 1000;
     if (!(this.#statusMs >= MIN_STATUS_MS))
       throw new InvalidArgumentError(`statusIntervalMs must be at least ${MIN_STATUS_MS}, got ${String(options.statusIntervalMs)}`);
-    this.#windowMs = options.duplicateWindowMs ?? 120_000;
-    if (!(this.#windowMs > 0)) throw new InvalidArgumentError(`duplicateWindowMs must be positive, got ${String(options.duplicateWindowMs)}`);
+    this.#windowMs = positive('duplicateWindowMs', options.duplicateWindowMs ?? 120_000);
     this.#telemetry = options.telemetry;
     this.#syncTag = options.backgroundSync === true ? OUTBOX_SYNC_TAG : options.backgroundSync || undefined;
     this.#batcher = new AppendBatcher(this.store, () => this.#scheduleStatus());
@@ -269,12 +268,7 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
 
   /** Election and status failures: not delivery errors, but the user must see them, so they land in `lastError`. */
   #report(error: unknown): void {
-    this.#ownError = {
-      message: error instanceof Error ? error.message : String(error),
-      code: isIsofluxError(error) ? error.code : undefined,
-      subject: '',
-      at: monotonicNow(),
-    };
+    this.#ownError = relayError(error, '');
     this.#scheduleStatus();
   }
 

@@ -2,8 +2,9 @@
  * What the relay is told (options) and what it tells (counters, last errors).
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, isIsofluxError } from '../core/errors.js';
 import type { Backoff } from '../middleware/backoff.js';
+import { monotonicNow } from './clock.js';
 
 /** Options of the relay. */
 export interface RelayOptions {
@@ -50,6 +51,16 @@ export interface RelayError {
   readonly subject: string;
   /** When (the outbox's monotonic clock, on the wall-clock scale). */
   readonly at: number;
+}
+
+/** The `code` of an isoflux error (what dead letters keep as `errorCode` and tap events as `reason`). */
+export function errorCodeOf(error: unknown): string | undefined {
+  return isIsofluxError(error) ? error.code : undefined;
+}
+
+/** `error` as a {@link RelayError} on `subject`, now. */
+export function relayError(error: unknown, subject: string): RelayError {
+  return { message: error instanceof Error ? error.message : String(error), code: errorCodeOf(error), subject, at: monotonicNow() };
 }
 
 /** Counters of a relay since it started. */

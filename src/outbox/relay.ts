@@ -7,7 +7,7 @@ import type { Telemetry } from '../core/telemetry.js';
 import { isIsofluxError } from '../core/errors.js';
 import type { Publisher } from '../core/interfaces.js';
 import { exponentialBackoff, type Backoff } from '../middleware/backoff.js';
-import { positive, type RelayCounters, type RelayError, type RelayOptions } from './relay-options.js';
+import { errorCodeOf, positive, relayError, type RelayCounters, type RelayError, type RelayOptions } from './relay-options.js';
 import { isRetryableDeliveryError } from './classify.js';
 import { ageOf, monotonicNow } from './clock.js';
 import { Lanes, type Lane } from './lanes.js';
@@ -284,7 +284,7 @@ export class Relay {
   }
 
   async #bury(lane: Lane, entry: StoredEntry, reason: DeadLetterReason, error: unknown): Promise<void> {
-    const letter: DeadLetter = { ...entry, reason, errorCode: isIsofluxError(error) ? error.code : undefined, deadAt: monotonicNow() };
+    const letter: DeadLetter = { ...entry, reason, errorCode: errorCodeOf(error), deadAt: monotonicNow() };
     try {
       await this.#store.deadLetter([letter]);
     } catch (storeError) {
@@ -314,9 +314,4 @@ export class Relay {
     this.#lastStorageError = relayError(error, subject);
     this.#onChange();
   }
-}
-
-function relayError(error: unknown, subject: string): RelayError {
-  const message = error instanceof Error ? error.message : String(error);
-  return { message, code: isIsofluxError(error) ? error.code : undefined, subject, at: monotonicNow() };
 }

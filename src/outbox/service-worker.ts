@@ -2,13 +2,12 @@
  * The outbox relay in a Service Worker: delivery with every tab of the origin closed.
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
 import type { Publisher } from '../core/interfaces.js';
 import { monotonicNow } from './clock.js';
 import { relayLockName } from './election.js';
 import { idbStore } from './idb-store.js';
 import { Relay } from './relay.js';
-import type { RelayCounters, RelayOptions } from './relay-options.js';
+import { positive, type RelayCounters, type RelayOptions } from './relay-options.js';
 import type { OutboxStore } from './store.js';
 
 /** The Background Sync tag the outbox uses unless told otherwise. */
@@ -76,8 +75,7 @@ export function serviceWorkerRelay(options: ServiceWorkerRelayOptions): (trigger
   const store = options.store ?? idbStore();
   const lockName = options.lockName ?? relayLockName(store.name);
   const tag = options.tag ?? OUTBOX_SYNC_TAG;
-  const budgetMs = options.budgetMs ?? 60_000;
-  if (!(budgetMs > 0)) throw new InvalidArgumentError(`budgetMs must be positive, got ${String(options.budgetMs)}`);
+  const budgetMs = positive('budgetMs', options.budgetMs ?? 60_000);
   let running: Promise<RelayRunOutcome> | undefined;
 
   const run = (trigger: RelayRunOutcome['trigger'] = 'start'): Promise<RelayRunOutcome> => {

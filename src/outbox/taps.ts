@@ -5,9 +5,9 @@
  * outbox builds nothing.
  * @module
  */
-import { isIsofluxError } from '../core/errors.js';
 import type { TapEvent, TapKind, Taps } from '../core/wiretap.js';
 import { ageOf, monotonicNow } from './clock.js';
+import { errorCodeOf } from './relay-options.js';
 import type { DeadLetter, OutboxRecord, StoredEntry } from './store.js';
 
 /** Builds and hands over one event about `entry`; callers checked `taps.active`. */
@@ -16,7 +16,7 @@ function emit(taps: Taps, kind: TapKind, entry: OutboxRecord, at: number, durati
 }
 
 /** `error` with its isoflux `code` as `reason` (the code a dead letter keeps as `errorCode`). */
-const failure = (error: unknown): Partial<TapEvent> => ({ error, reason: isIsofluxError(error) ? error.code : undefined });
+const failure = (error: unknown): Partial<TapEvent> => ({ error, reason: errorCodeOf(error) });
 
 /** `published` when `stored` resolves (durationMs: enqueue until committed), `failed` with the store's error when it rejects. */
 export function tapStored(taps: Taps, record: OutboxRecord, stored: Promise<void>): void {
