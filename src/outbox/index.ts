@@ -4,7 +4,8 @@
  * any Publisher (JetStream: one copy in the stream through message-id de-duplication, as long as every resend
  * falls inside the stream's `duplicate_window`; see `status.olderThanDuplicateWindow`), surviving
  * reloads, crashes and offline time; FIFO per subject or key, backoff with jitter, dead letters, status; and
- * `serviceWorkerRelay` for delivery with every tab closed (Background Sync), one relay at a time.
+ * `serviceWorkerRelay` for delivery with every tab closed (Background Sync), one relay at a time. Tappable:
+ * `tap(outbox, listener)` sees published, failed (per attempt), delivered and dead-lettered entries.
  */
 export { Outbox, createOutbox } from './outbox.js';
 export type { DeadLetters, OrderBy, OutboxOptions, OutboxPublishOptions } from './options.js';
