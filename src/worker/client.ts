@@ -1,20 +1,18 @@
 /**
  * The tab side: `connectWorkerBus(worker)` returns a bus with the usual contract whose work happens in the
- * worker. The front door is the kit's facade; the wire is {@link SessionDriver} over {@link WorkerPorts}.
+ * worker. The front door is the kit's facade ({@link SessionBus}); the wire is {@link SessionDriver} over {@link WorkerPorts}.
  * @module
  */
 import { AbortedError, ClosedError, TimeoutError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
-import type { PublishOptions } from '../core/interfaces.js';
 import { holdLock, webLocks, type LockManagerLike } from '../core/locks.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
-import { RequestBus } from '../transport/request-bus.js';
-import type { WorkerConnection } from './connection.js';
 import { checkHello } from './decode.js';
 import { WorkerGoneError, WorkerHandshakeError } from './errors.js';
 import { checkWorkerOptions, type WorkerBusOptions, type WorkerBusStats, type WorkerTarget } from './options.js';
 import { WorkerPorts } from './ports.js';
 import { OPEN, PROTOCOL_VERSION, type OpenMessage } from './protocol.js';
+import { SessionBus } from './session-bus.js';
 import { SessionDriver } from './session-driver.js';
 
 /**
@@ -23,27 +21,24 @@ import { SessionDriver } from './session-driver.js';
  * tab without an acker (settle them in the worker when that matters). A dead worker fails pending calls at
  * once with `WorkerGoneError` (`closed`) and ends every subscription with it; errors keep their class and `code`.
  */
-export class WorkerBus<M extends TopicMap = AnyTopics> extends RequestBus<M, PublishOptions, WorkerBusStats> {
+export class WorkerBus<M extends TopicMap = AnyTopics> extends SessionBus<M, WorkerBusStats> {
   readonly #ports: WorkerPorts;
-  readonly #session: SessionDriver;
   /** Why the bus ended other than by `close()` (the worker died, the handshake failed). */
   #lost: Error | undefined;
 
   /** @internal use {@link connectWorkerBus} */
   constructor(ports: WorkerPorts, options: WorkerBusOptions, callTimeoutMs: number) {
-    const session = new SessionDriver(ports, ports.tally, callTimeoutMs);
-    super(session, options);
+    super(new SessionDriver(ports, ports.tally, callTimeoutMs), options);
     this.#ports = ports;
-    this.#session = session;
   }
 
   /** @internal the handshake: checks the protocol and starts watching the worker's lifetime. */
   async handshake(locks: LockManagerLike | undefined, callTimeoutMs: number): Promise<void> {
     let host: string;
     try {
-      const hello = await this.#session.handshake(this.#ports.call('hello', [PROTOCOL_VERSION], callTimeoutMs), checkHello);
+      const hello = await this.session.handshake(this.#ports.call('hello', [PROTOCOL_VERSION], callTimeoutMs), checkHello);
       host = hello.host;
-      if (hello.connection !== undefined) this.#session.connection.apply(hello.connection);
+      if (hello.connection !== undefined) this.session.connection.apply(hello.connection);
     } catch (cause) {
       const error = new WorkerHandshakeError(cause instanceof TimeoutError ? 'the worker did not answer in time' : 'the worker refused', { cause });
       await this.#end(error);
@@ -52,22 +47,12 @@ export class WorkerBus<M extends TopicMap = AnyTopics> extends RequestBus<M, Pub
     if (locks !== undefined) this.#ports.watch(locks, `isoflux/worker/host/${host}`, () => void this.#end(new WorkerGoneError()));
   }
 
-  /**
-   * The state of the worker's network connection (connecting / connected / reconnecting / offline / closed,
-   * last error, round-trip time), the same in every tab: read `connection.current` or `connection.subscribe(fn)`.
-   * Needs `exposeBus(bus, { connection: watchConnection(nc) })` in the worker; without it this shows the
-   * tab's link to the worker (`connected`, then `closed` when the bus closes or the worker dies).
-   */
-  get connection(): WorkerConnection {
-    return this.#session.connection;
-  }
-
   /** The worker is gone (or never answered): calls fail with `reason` at once, subscriptions end with it. */
   async #end(reason: Error): Promise<void> {
     if (this.isClosed || this.#lost !== undefined) return;
     this.#lost = reason;
     this.#ports.end(reason);
-    await this.#session.fail(reason);
+    await this.session.fail(reason);
     await this.close();
   }
 

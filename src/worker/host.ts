@@ -27,11 +27,7 @@ export interface ExposeBusOptions {
    * worker itself (`self`). Pass a MessagePort to serve over one you set up yourself.
    */
   endpoint?: HostEndpoint;
-  /**
-   * How long the worker waits for a tab's responder that answers through the session's `answer` call (tabs of
-   * an earlier build; default 30000 ms). Tabs of this build answer by publishing to the request's reply
-   * subject, so their requesters' own timeouts bound them.
-   */
+  /** How long the worker waits for a tab's responder to answer one request (default 30000 ms); then the requester gets `remote_error` (`timeout`). */
   answerTimeoutMs?: number;
   /** Web Locks to use; `null` disables them (a closed tab's session is then released only on its goodbye). */
   locks?: LockManagerLike | null;

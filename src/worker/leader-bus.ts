@@ -3,20 +3,19 @@
  * host the bus, and every tab — the leader too — uses it through a session, over a BroadcastChannel.
  * When the leader closes or crashes, the next tab in line hosts a new bus; each tab re-creates its
  * subscriptions there and re-sends its unacknowledged publishes with their ids. The front door is the kit's
- * facade and the session wire {@link SessionDriver}, as for a SharedWorker; the line to the leader is {@link LeaderLine}.
+ * facade ({@link SessionBus}) and the session wire {@link SessionDriver}, as for a SharedWorker; the line to the
+ * leader is {@link LeaderLine}.
  * @module
  */
 import { AbortedError, ClosedError } from '../core/errors.js';
-import type { PublishOptions } from '../core/interfaces.js';
 import { webLocks } from '../core/locks.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
 import { checkTimeoutMs } from '../transport/options.js';
-import { RequestBus } from '../transport/request-bus.js';
-import type { WorkerConnection } from './connection.js';
 import { WorkerHandshakeError } from './errors.js';
 import type { LeaderRole } from './leader-election.js';
 import { LeaderLine } from './leader-line.js';
 import { checkWorkerOptions, type LeaderBusOptions, type LeaderBusStats } from './options.js';
+import { SessionBus } from './session-bus.js';
 import { SessionDriver } from './session-driver.js';
 
 /**
@@ -25,9 +24,8 @@ import { SessionDriver } from './session-driver.js';
  * handover, re-sent under the same id — at-least-once, effectively-once into a stream that de-duplicates.
  * Requests in flight during a handover fail with `LeaderGoneError` (`connection_failed`).
  */
-export class LeaderBus<M extends TopicMap = AnyTopics> extends RequestBus<M, PublishOptions, LeaderBusStats> {
+export class LeaderBus<M extends TopicMap = AnyTopics> extends SessionBus<M, LeaderBusStats> {
   readonly #line: LeaderLine;
-  readonly #session: SessionDriver;
 
   /** @internal use {@link connectLeaderBus} */
   constructor(options: LeaderBusOptions) {
@@ -38,10 +36,8 @@ export class LeaderBus<M extends TopicMap = AnyTopics> extends RequestBus<M, Pub
     const locks = options.locks ?? webLocks();
     if (locks === undefined || locks === null) throw new WorkerHandshakeError('this runtime has no Web Locks (navigator.locks), which the leader election needs');
     const line = new LeaderLine(options, locks, callTimeoutMs);
-    const session = new SessionDriver(line, line.tally, callTimeoutMs);
-    super(session, options);
+    super(new SessionDriver(line, line.tally, callTimeoutMs), options);
     this.#line = line;
-    this.#session = session;
   }
 
   /** `leader` when this tab hosts the bus, `follower` when linked to another tab, `electing` in between. */
@@ -57,11 +53,6 @@ export class LeaderBus<M extends TopicMap = AnyTopics> extends RequestBus<M, Pub
   /** Calls `listener` with the role now and on every change; returns the function that stops it. */
   watchRole(listener: (role: LeaderRole) => void): () => void {
     return this.#line.watchRole(listener);
-  }
-
-  /** The shared connection's state, the same in every tab (`reconnecting` during a handover). */
-  get connection(): WorkerConnection {
-    return this.#session.connection;
   }
 
   /** Resolves once this tab is linked to a leader (or rejects after `timeoutMs`, default `callTimeoutMs`). */

@@ -89,6 +89,10 @@ export class LeaderLine implements SessionLine {
     return this.#queue.add(item);
   }
 
+  get isLinked(): boolean {
+    return this.#link !== undefined;
+  }
+
   linked(timeoutMs: number): Promise<void> {
     if (this.#link !== undefined) return Promise.resolve();
     if (this.#closed) return Promise.reject(new ClosedError('LeaderBus'));

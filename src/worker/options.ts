@@ -43,7 +43,7 @@ export interface LeaderBusOptions extends WorkerBusOptions {
   host: () => LeaderHosting;
   /** Tabs with the same name share one leader (default `'default'`). */
   name?: string;
-  /** How long the leader waits for a responder of a tab of an earlier build (one answering through `answer` calls; default 30000 ms). */
+  /** How long the leader waits for a tab's responder to answer one request (default 30000 ms; the elected tab's own value applies). */
   answerTimeoutMs?: number;
   /** See `ExposeBusOptions.guardReplies` (default true). */
   guardReplies?: boolean;

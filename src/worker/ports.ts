@@ -85,6 +85,9 @@ export class WorkerPorts implements SessionLine {
     return this.#batch.add(item);
   }
 
+  /** A worker is there from the handshake on (a dead one fails the calls instead). */
+  readonly isLinked = true;
+
   linked(): Promise<void> {
     return RESOLVED;
   }

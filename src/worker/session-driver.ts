@@ -2,17 +2,20 @@
  * The kit driver behind both tab-side buses of this folder: `WorkerBus` (a worker's MessagePorts) and
  * `LeaderBus` (a leader tab over a BroadcastChannel). Both speak the same session protocol to a host
  * (`Session`, session.ts); they differ only in their line to it ({@link SessionLine}). The front door —
- * overloads, checks, `signal`, telemetry, wiretap, timeouts, `respond`, stats, close — is the kit's facade.
+ * overloads, checks, `signal`, telemetry, wiretap, timeouts, `respond`, stats, close — is the kit's facade
+ * (`SessionBus`, session-bus.ts, marks a responder's subscription so the host asks it, see {@link RESPONDER}).
  * @module
  */
 import { AbortedError } from '../core/errors.js';
+import { nextId } from '../core/id.js';
 import type { PublishOptions, SubscribeOptions } from '../core/interfaces.js';
-import { createMessage, type Message } from '../core/message.js';
+import { createMessage, type Headers, type Message } from '../core/message.js';
+import { ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER } from '../core/reply.js';
 import type { Driver, DriverRequestOptions, Listener, SendOptions, Sink } from '../transport/driver.js';
 import { WorkerConnection } from './connection.js';
 import { checkResult, checkWireMessage, decodeEvents } from './decode.js';
 import { LeaderGoneError, WorkerProtocolError } from './errors.js';
-import { EventKind, fromWireError, type EventItem, type HelloAnswer, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
+import { EventKind, asNotSerializable, fromWireError, type EventItem, type HelloAnswer, type PublishItem, type Result, type SessionApi, type WireMessage } from './protocol.js';
 import type { Tally } from './session.js';
 
 /** How a tab's bus reaches its session on the host: a worker's ports, or the link to the leader tab now. */
@@ -25,7 +28,9 @@ export interface SessionLine {
   call(op: keyof SessionApi, args: unknown[], timeoutMs: number): Promise<unknown> | undefined;
   /** Publishes one item; resolves once the host's bus accepted it. */
   publish(item: PublishItem): Promise<void>;
-  /** Resolves once a host can be called (at once for a worker); rejects after `timeoutMs`. */
+  /** True while a host can be called (always for a worker). */
+  readonly isLinked: boolean;
+  /** Resolves once a host can be called; rejects after `timeoutMs`. */
   linked(timeoutMs: number): Promise<void>;
   /** The start of `close()`: waits for the publishes accepted so far; calls in flight then fail with `closed`. */
   flush(): Promise<void>;
@@ -36,6 +41,7 @@ export interface SessionLine {
 }
 
 const noop = (): void => undefined;
+const RESOLVED: Promise<void> = Promise.resolve();
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 /** An answer from `peer`, checked: a malformed one is counted in `tally` and fails with `decode_failed`. */
@@ -47,9 +53,21 @@ export async function checkedAnswer(answer: Promise<unknown>, check: (value: unk
   throw new WorkerProtocolError(peer, problem);
 }
 
+/**
+ * Set on the subscribe options of a tab's responder (by `SessionBus.respond`): the host then serves it with
+ * its bus's `respond` and hands each request over as an ask, bounded by the host's `answerTimeoutMs` and
+ * failed at once when the tab closes; the tab's answer goes back with the session's `answer` call.
+ */
+export const RESPONDER: unique symbol = Symbol('isoflux.worker.responder');
+
+/** Open asks kept for answering (a hung responder's are forgotten oldest first; the host timed them out). */
+const MAX_OPEN_ASKS = 4096;
+
 interface Entry {
   readonly id: number;
   readonly sink: Sink;
+  /** A responder: the host sends asks, not deliveries. */
+  readonly respond: boolean;
   /** Settles `ready` at the host's first answer; cleared then. */
   settle: { resolve(): void; reject(error: unknown): void } | undefined;
 }
@@ -59,8 +77,7 @@ const checkReply = (value: unknown): string | undefined => checkResult(value, ch
 /**
  * A tab's subscriptions and requests on a bus hosted elsewhere. Each subscription keeps its id, so a new
  * host (the next leader tab) can be given all of them again ({@link reopen}). Messages reach the tab
- * without an acker (settle them in the host when that matters). `respond` is the facade's: a tab's
- * responder is a subscription whose results are published to the request's reply subject.
+ * without an acker (settle them in the host when that matters).
  */
 export class SessionDriver implements Driver<PublishOptions, SubscribeOptions> {
   readonly name = 'worker';
@@ -71,6 +88,10 @@ export class SessionDriver implements Driver<PublishOptions, SubscribeOptions> {
   readonly #line: SessionLine;
   readonly #callTimeoutMs: number;
   readonly #entries = new Map<number, Entry>();
+  /** Asks handed to a responder here and not answered yet. */
+  readonly #asks = new Set<number>();
+  /** The reply subject of an ask is `<prefix><call>`: the facade's `respond` answers it through {@link send}. */
+  readonly #askPrefix = `_INBOX.${nextId()}.`;
   #nextSub = 0;
   #nextCall = 0;
 
@@ -86,13 +107,33 @@ export class SessionDriver implements Driver<PublishOptions, SubscribeOptions> {
   }
 
   send(subject: string, payload: unknown, options: SendOptions | undefined): Promise<void> {
+    if (subject.startsWith(this.#askPrefix)) return this.#answer(Number(subject.slice(this.#askPrefix.length)), payload, options?.headers);
     return this.#line.publish([subject, payload, options?.headers, options?.id]);
   }
 
-  listen(_pattern: string, _queue: string | undefined, sink: Sink): Listener {
+  /** A responder's reply (error headers: its failure) to ask `call`, back to the host; later ones are dropped. */
+  #answer(call: number, payload: unknown, headers: Headers | undefined): Promise<void> {
+    if (!this.#asks.has(call)) return RESOLVED;
+    const code = headers?.[ERROR_CODE_HEADER];
+    const result: Result<unknown> = code === undefined ? { ok: true, value: payload } : { ok: false, error: { name: 'Error', message: headers?.[ERROR_MESSAGE_HEADER] ?? '', code } };
+    let sent: Promise<unknown> | undefined;
+    try {
+      sent = this.#line.call('answer', [call, result], this.#callTimeoutMs);
+    } catch (error) {
+      // postMessage refused the result: the responder's wrapper answers with that error instead
+      return Promise.reject(asNotSerializable(error));
+    }
+    return (sent ?? RESOLVED).then(
+      () => void this.#asks.delete(call),
+      (error: unknown) => Promise.reject(asNotSerializable(error)),
+    );
+  }
+
+  listen(_pattern: string, _queue: string | undefined, sink: Sink, options: SubscribeOptions | undefined): Listener {
     const id = ++this.#nextSub;
+    const respond = (options as { [RESPONDER]?: unknown } | undefined)?.[RESPONDER] === true;
     let entry!: Entry;
-    const ready = new Promise<void>((resolve, reject) => (entry = { id, sink, settle: { resolve, reject } }));
+    const ready = new Promise<void>((resolve, reject) => (entry = { id, sink, respond, settle: { resolve, reject } }));
     this.#entries.set(id, entry);
     this.#open(entry);
     return { ready, close: () => this.#release(id) };
@@ -104,7 +145,7 @@ export class SessionDriver implements Driver<PublishOptions, SubscribeOptions> {
 
   /** (Re-)creates `entry` on the host; a refusal ends it (the first time through `ready`). */
   #open(entry: Entry): void {
-    const answer = this.#line.call('subscribe', [entry.id, entry.sink.pattern, entry.sink.queue, false], this.#callTimeoutMs);
+    const answer = this.#line.call('subscribe', [entry.id, entry.sink.pattern, entry.sink.queue, entry.respond], this.#callTimeoutMs);
     // no host now: the next one gets it (reopen)
     if (answer === undefined) return;
     this.#result(answer, checkResult).then(
@@ -128,19 +169,25 @@ export class SessionDriver implements Driver<PublishOptions, SubscribeOptions> {
 
   /** A new host (the next leader tab): every subscription is created there again, oldest first. */
   reopen(): void {
+    // the old host's asks cannot be answered any more (and the new host's call ids start again)
+    this.#asks.clear();
     for (const entry of [...this.#entries.values()]) this.#open(entry);
   }
 
   async request(subject: string, payload: unknown, { timeoutMs, headers, id, signal }: DriverRequestOptions): Promise<Message<unknown>> {
-    const started = Date.now();
     const call = ++this.#nextCall;
     const cancel = (): void => void this.#line.call('cancel', [call], this.#callTimeoutMs)?.catch(noop);
     signal?.addEventListener('abort', cancel, { once: true });
     try {
-      await this.#line.linked(timeoutMs);
-      // aborted while waiting: the request was never sent, so the cancel found nothing to cancel
-      if (signal?.aborted) throw new AbortedError(`request on ${JSON.stringify(subject)}`, signal.reason);
-      const left = Math.max(1, timeoutMs - (Date.now() - started));
+      let left = timeoutMs;
+      if (!this.#line.isLinked) {
+        // between two leader tabs: the wait for the next one counts against the request's timeout
+        const started = Date.now();
+        await this.#line.linked(timeoutMs);
+        // aborted meanwhile: the request was never sent, so the cancel found nothing to cancel
+        if (signal?.aborted) throw new AbortedError(`request on ${JSON.stringify(subject)}`, signal.reason);
+        left = Math.max(1, timeoutMs - (Date.now() - started));
+      }
       const answer = this.#line.call('request', [call, subject, payload, headers, id, left], left + this.#callTimeoutMs) ?? Promise.reject(new LeaderGoneError());
       return createMessage(await this.#result<WireMessage>(answer, checkReply));
     } finally {
@@ -173,11 +220,12 @@ export class SessionDriver implements Driver<PublishOptions, SubscribeOptions> {
     const entry = this.#entries.get(item[1]);
     // Late events for a subscription this tab ended are normal; one it never opened is made up.
     if (entry === undefined) return item[1] < 1 || item[1] > this.#nextSub;
-    // This tab opens no responder in the host (its responders answer by publishing): an ask is made up.
-    if (item[0] === EventKind.Ask) return true;
     const sink = entry.sink;
-    if (item[0] === EventKind.Deliver) {
-      const wait = sink.deliver(createMessage(item[2]));
+    if (item[0] === EventKind.Deliver || item[0] === EventKind.Ask) {
+      // an ask goes only to a responder; its reply subject routes the answer back to the call
+      if (item[0] === EventKind.Ask && !entry.respond) return true;
+      const message = item[0] === EventKind.Deliver ? createMessage(item[2]) : this.#ask(item[2], item[3]);
+      const wait = sink.deliver(message);
       if (wait !== undefined) wait.catch(noop);
     } else if (item[0] === EventKind.Ended) {
       // ended by the host (its bus closed, a slow consumer …)
@@ -185,6 +233,12 @@ export class SessionDriver implements Driver<PublishOptions, SubscribeOptions> {
       void (item[2] === null ? sink.unsubscribe() : sink.end(fromWireError(item[2])));
     } else sink.reportError(fromWireError(item[2]));
     return false;
+  }
+
+  #ask(call: number, wire: WireMessage): Message<unknown> {
+    if (this.#asks.size >= MAX_OPEN_ASKS) this.#asks.delete(this.#asks.values().next().value as number);
+    this.#asks.add(call);
+    return createMessage({ ...wire, replyTo: `${this.#askPrefix}${call}` });
   }
 
   /** The host is gone for good: the connection shows `closed` with `reason`, every subscription ends with it. */

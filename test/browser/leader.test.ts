@@ -95,6 +95,18 @@ describe('leader tab bus', () => {
     await inbox.waitFor(1);
   });
 
+  it('bounds a tab responder by the leader\'s answerTimeoutMs, and routes each answer to its own ask', async () => {
+    const { buses } = await tabs(3, createMemoryBus(), { answerTimeoutMs: 150 });
+    const [, b, c] = buses as [LeaderBus, LeaderBus, LeaderBus];
+    await c.respond('hangs', () => new Promise(() => undefined)).ready;
+    await c.respond('echo', (m) => m.payload).ready;
+    const began = Date.now();
+    const [hung, ...echoes] = await Promise.all([b.request('hangs', 0, { timeoutMs: 5000 }).catch((e: unknown) => e), ...[1, 2, 3].map((n) => b.request('echo', n))]);
+    expect(hung).toMatchObject({ code: 'remote_error', remoteCode: 'timeout' });
+    expect(Date.now() - began).toBeLessThan(2000);
+    expect(echoes.map((m) => m.payload)).toEqual([1, 2, 3]);
+  });
+
   it('spreads a queue group over the tabs: each message is handled by one of them', async () => {
     const { buses } = await tabs(3);
     const inboxes = buses.map(() => new Inbox());

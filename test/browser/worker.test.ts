@@ -62,6 +62,20 @@ describe('worker bus (dedicated Worker, via comlink)', () => {
     await expect(bus.request('host.slow', 500, { timeoutMs: 50 })).rejects.toMatchObject({ code: 'timeout', timeoutMs: 50 });
   });
 
+  it('a tab responder is asked by the worker: its tab closing mid-answer fails the request at once', async () => {
+    const { worker, bus: requester } = await start();
+    const answering = await connectWorkerBus(worker, { callTimeoutMs: 3000 });
+    let asked!: () => void;
+    const wasAsked = new Promise<void>((resolve) => (asked = resolve));
+    await answering.respond('tab.hang', () => (asked(), new Promise(() => undefined))).ready;
+    const pending = requester.request('tab.hang', 1, { timeoutMs: 8000 }).catch((e: unknown) => e);
+    await wasAsked;
+    const began = Date.now();
+    await answering.close();
+    expect(await pending).toMatchObject({ code: 'remote_error', remoteCode: 'closed', subject: 'tab.hang' });
+    expect(Date.now() - began).toBeLessThan(2000);
+  });
+
   it('carries AbortSignal lifetimes across: an aborted subscription or request is released in the worker', async () => {
     const { bus } = await start();
     const controller = new AbortController();
