@@ -33,10 +33,12 @@ export const SCRIPT_BUILDS = {
  * was still landing): room for fixes, not for a new dependency.
  * Raising one is a decision: say why in the commit. Raised once (issue 14): the transport kit's facade (one
  * front door, wiretap, option checks) is shared code every transport now carries; the leader-tab connection
- * joined the worker entry.
+ * joined the worker entry. Again (issue 14/17): the worker and leader-tab buses moved onto the kit (its
+ * facade and request path come along, ~1 kB) and the outbox became tappable. The root entry, now only the
+ * contract, was lowered to keep it that way.
  */
 export const SIZE_BUDGETS = {
-  isoflux: { own: 10_000 },
+  isoflux: { own: 5_000 },
   'isoflux/transport': { own: 10_500 },
   'isoflux/memory': { own: 11_000 },
   'isoflux/otel': { own: 2_500, withDeps: 6_500 },
@@ -49,8 +51,8 @@ export const SIZE_BUDGETS = {
   'isoflux/stream': { own: 4_500 },
   'isoflux/topic': { own: 6_500 },
   'isoflux/broadcast': { own: 15_500 },
-  'isoflux/worker': { own: 18_000, withDeps: 19_500 },
-  'isoflux/outbox': { own: 11_000, withDeps: 11_000 },
+  'isoflux/worker': { own: 19_000, withDeps: 20_500 },
+  'isoflux/outbox': { own: 11_500, withDeps: 11_500 },
   'isoflux/testing': { own: 27_500 },
   'isoflux/testing/page': { own: 3_500 },
   'isoflux/playwright': { own: 2_500 },
