@@ -137,12 +137,17 @@ export interface Responder<M extends TopicMap = AnyTopics, O extends SubscribeOp
 export interface FetchOptions {
   /** Stop waiting when this aborts (resolves with what arrived, possibly nothing). */
   signal?: AbortSignal;
-  /** Stop waiting after this many ms (resolves with what arrived, possibly nothing). */
+  /** Stop waiting after this many ms (resolves with what arrived, possibly nothing); a positive number. */
+  timeoutMs?: number;
+  /**
+   * @deprecated Renamed {@link FetchOptions.timeoutMs} (one name for every per-call wait); accepted until the
+   * next major version. Giving both with different values is `invalid_argument`.
+   */
   expiresMs?: number;
 }
 
 /** Pulls messages on demand. */
 export interface Consumer<T = unknown> {
-  /** Up to `max` messages; waits until at least one is there, the signal aborts or `expiresMs` passes. */
+  /** Up to `max` messages; waits until at least one is there, the signal aborts or `timeoutMs` passes. */
   fetch(max: number, options?: FetchOptions): Promise<Message<T>[]>;
 }

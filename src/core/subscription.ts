@@ -12,6 +12,7 @@ import type { Message } from './message.js';
 import type { DeliveryTracker } from './settle.js';
 import type { ConsumeInfo, Telemetry } from './telemetry.js';
 import { tapClock, type TapEvent, type Taps } from './wiretap.js';
+import { fetchTimeoutMs } from './renamed-option.js';
 import { awaitMessage, parkPublisher, type Blocked, type Pending, type Reader } from './waiting.js';
 
 const DONE: Promise<void> = Promise.resolve();
@@ -448,6 +449,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
   async fetch(max: number, options: FetchOptions = {}): Promise<Message<T>[]> {
     if (this.#handler !== undefined) throw new InvalidArgumentError('fetch() is for subscriptions without a handler');
     if (!Number.isInteger(max) || max < 1) throw new InvalidArgumentError(`fetch(max): max must be a positive integer, got ${String(max)}`);
+    const timeoutMs = fetchTimeoutMs(options);
     const batch: Message<T>[] = [];
     for (let p = this.#take(); p !== undefined; p = batch.length < max ? this.#take() : undefined) {
       this.#delivered++;
@@ -456,7 +458,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       batch.push(p.message);
     }
     if (batch.length > 0 || this.#flags & CLOSED) return batch;
-    const first = await awaitMessage(this.#more().readers, options);
+    const first = await awaitMessage(this.#more().readers, options.signal, timeoutMs);
     return first === undefined ? [] : [first];
   }
 
@@ -471,7 +473,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
           this.#taken(ready.message);
           return { value: ready.message, done: false };
         }
-        const message = this.#flags & CLOSED ? undefined : await awaitMessage(this.#more().readers, {});
+        const message = this.#flags & CLOSED ? undefined : await awaitMessage(this.#more().readers);
         return message === undefined ? { value: undefined, done: true } : { value: message, done: false };
       },
       return: async () => {

@@ -5,7 +5,6 @@
  */
 import type { Fifo } from './delivery-queue.js';
 import { AbortedError } from './errors.js';
-import type { FetchOptions } from './interfaces.js';
 import type { Message } from './message.js';
 import type { DeliveryTracker } from './settle.js';
 
@@ -61,10 +60,9 @@ export function parkPublisher<T>(blocked: Fifo<Blocked<T>>, message: Message<T>,
   });
 }
 
-/** Waits in `readers` for one message; resolves undefined when the signal aborts, `expiresMs` passes or the buffer closes. */
-export function awaitMessage<T>(readers: Fifo<Reader<T>>, options: FetchOptions): Promise<Message<T> | undefined> {
+/** Waits in `readers` for one message; resolves undefined when the signal aborts, `timeoutMs` passes or the buffer closes. */
+export function awaitMessage<T>(readers: Fifo<Reader<T>>, signal?: AbortSignal, timeoutMs?: number): Promise<Message<T> | undefined> {
   return new Promise((resolve) => {
-    const { signal, expiresMs } = options;
     if (signal?.aborted) return resolve(undefined);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const reader: Reader<T> = (message) => {
@@ -77,7 +75,7 @@ export function awaitMessage<T>(readers: Fifo<Reader<T>>, options: FetchOptions)
       reader(undefined);
     };
     signal?.addEventListener('abort', cancel, { once: true });
-    if (expiresMs !== undefined) timer = setTimeout(cancel, expiresMs);
+    if (timeoutMs !== undefined) timer = setTimeout(cancel, timeoutMs);
     readers.push(reader);
   });
 }

@@ -8,8 +8,9 @@ import type { Consumer, FetchOptions, SubscribeOptions } from '../core/interface
 import type { Message } from '../core/message.js';
 import { assertSubject } from '../core/subject.js';
 import type { Telemetry } from '../core/telemetry.js';
+import { fetchTimeoutMs } from '../core/renamed-option.js';
 import { TAP, Taps } from '../core/wiretap.js';
-import { checkBusOptions, checkSignal, checkTimeoutMs } from '../transport/options.js';
+import { checkBusOptions, checkSignal } from '../transport/options.js';
 import { checkInteger } from '../transport/wire-options.js';
 import { bindSignal } from './publisher.js';
 import { checkBehaviour, createConsumer, inboundPolicy, normalizeBehaviour, type ConsumerBehaviour, type CreatedConsumer, type DeliverFrom } from './consumer-setup.js';
@@ -37,11 +38,11 @@ export interface JetStreamConsumerOptions extends ConsumerBehaviour {
   telemetry?: Telemetry;
 }
 
-/** Options of {@link JetStreamPullConsumer.fetch}. */
-export interface JetStreamFetchOptions extends FetchOptions {
-  /** Stop waiting after this many ms and resolve with what arrived (possibly nothing). Same as `expiresMs`, the name core's `FetchOptions` still uses. */
-  timeoutMs?: number;
-}
+/**
+ * Options of {@link JetStreamPullConsumer.fetch}: core's `FetchOptions` (`signal`, `timeoutMs`, the deprecated
+ * `expiresMs`), kept as a name of its own for code that imports it.
+ */
+export type JetStreamFetchOptions = FetchOptions;
 
 /** The server holds a pull request open at most this long; longer waits are several requests. */
 const MAX_PULL_MS = 30_000;
@@ -92,7 +93,7 @@ export class JetStreamPullConsumer<T = unknown> implements Consumer<T>, AsyncDis
     if (this.#closed) throw new ClosedError('JetStreamPullConsumer');
     checkInteger('max', max);
     const signal = checkSignal('signal', options.signal);
-    const waitMs = checkTimeoutMs('timeoutMs', options.timeoutMs) ?? checkTimeoutMs('expiresMs', options.expiresMs);
+    const waitMs = fetchTimeoutMs(options);
     const deadline = waitMs === undefined ? Infinity : Date.now() + waitMs;
     const out: Message<T>[] = [];
     while (out.length === 0 && !signal?.aborted && !this.#closed) {

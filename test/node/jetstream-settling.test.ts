@@ -206,9 +206,9 @@ describe.concurrent('settling is visible in the consumer state', () => {
     const { root, stream } = await fixture();
     const consumer = await createJetStreamConsumer(nc, { stream, durable: 'puller', ackWaitMs: ACK_WAIT_MS });
     await createJetStreamPublisher(nc).publish(`${root}.pull`, 'poison');
-    const [m] = await consumer.fetch(1, { expiresMs: 5000 });
+    const [m] = await consumer.fetch(1, { timeoutMs: 5000 });
     await m?.term('bad data');
-    const [state, again] = await Promise.all([expectSettled(expect, stream, 'puller', 1), consumer.fetch(1, { expiresMs: WATCH_MS })]);
+    const [state, again] = await Promise.all([expectSettled(expect, stream, 'puller', 1), consumer.fetch(1, { timeoutMs: WATCH_MS })]);
     expect(again).toEqual([]);
     expect(state.deliveries).toBe(1);
     await consumer.close();

@@ -64,7 +64,7 @@ describe('redelivery limit and dead letters', () => {
     await inbox.waitFor(2, 5000);
 
     const dlq = await createJetStreamConsumer(nc, { stream: `${stream}_DLQ` });
-    const [letter] = await dlq.fetch(1, { expiresMs: 5000 });
+    const [letter] = await dlq.fetch(1, { timeoutMs: 5000 });
     expect(letter?.payload).toEqual({ total: 5 });
     expect(letter?.headers).toMatchObject({
       tenant: 't1',
@@ -231,7 +231,7 @@ describe('outage and TCP', () => {
       const overTcp = createJetStreamPublisher(tcp);
       await overTcp.publish(`${root}.tcp`, 'via tcp', { id: 'tcp-1' });
       const consumer = await createJetStreamConsumer(nc, { stream, filter: `${root}.tcp` });
-      const [m] = await consumer.fetch(1, { expiresMs: 5000 });
+      const [m] = await consumer.fetch(1, { timeoutMs: 5000 });
       expect(m).toMatchObject({ payload: 'via tcp', id: 'tcp-1' });
       await consumer.close();
     } finally {

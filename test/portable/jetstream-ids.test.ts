@@ -55,7 +55,7 @@ describe('jetstream ids of messages stored without Nats-Msg-Id', () => {
     const seq = await publishPlain(`${root}.e`, 'empty id', { 'Nats-Msg-Id': '', tenant: 't1' });
     await publishPlain(`${root}.e`, 'own id', { 'Nats-Msg-Id': 'mine-1' });
     const consumer = await createJetStreamConsumer(nc, { stream, filter: `${root}.e` });
-    const got = await consumer.fetch(2, { expiresMs: 5000 });
+    const got = await consumer.fetch(2, { timeoutMs: 5000 });
     expect(got.map((m) => [m.payload, m.id])).toEqual([
       ['empty id', `${stream}:${seq}`],
       ['own id', 'mine-1'],
@@ -83,7 +83,7 @@ describe('jetstream ids of messages stored without Nats-Msg-Id', () => {
     expect(replay.messages.map((m) => m.id)).toEqual(ids.slice(1));
 
     const consumer = await createJetStreamConsumer(nc, { stream, filter: `${root}.log` });
-    const pulled = await consumer.fetch(3, { expiresMs: 5000 });
+    const pulled = await consumer.fetch(3, { timeoutMs: 5000 });
     expect(pulled.map((m) => m.id)).toEqual(ids);
     await Promise.all(pulled.map((m) => m.ack()));
     await consumer.close();

@@ -197,6 +197,22 @@ describe('jetstream option vocabulary', () => {
     expect(await publisher.publishWithAck(`${root}.s`, 2)).toMatchObject({ seq: 1 });
   });
 
+  it('a pull fetch waits timeoutMs, or the deprecated expiresMs; giving both that differ is invalid_argument', async () => {
+    const publisher = createJetStreamPublisher(nc);
+    await publisher.publish(`${root}.f`, 1);
+    await publisher.publish(`${root}.f`, 2);
+    const consumer = await createJetStreamConsumer<number>(nc, { stream });
+    await expect(consumer.fetch(1, { timeoutMs: 5000, expiresMs: 4000 })).rejects.toMatchObject({ code: 'invalid_argument', option: 'expiresMs' });
+    await expect(consumer.fetch(1, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'invalid_argument', option: 'timeoutMs' });
+    await expect(consumer.fetch(1, { expiresMs: -1 })).rejects.toMatchObject({ code: 'invalid_argument', option: 'expiresMs' });
+    const [first] = await consumer.fetch(1, { timeoutMs: 5000 });
+    await first?.ack();
+    const [second] = await consumer.fetch(1, { expiresMs: 5000 });
+    await second?.ack();
+    await consumer.close();
+    expect([first?.payload, second?.payload]).toEqual([1, 2]);
+  });
+
   it('the deprecated names still work: maxDeliver, retryDelayMs, the publisher timeoutMs', async () => {
     const letters: DeadLetter[] = [];
     let settled!: () => void;

@@ -180,7 +180,7 @@ describe('jetstream transport', () => {
   describe('pull consumer', () => {
     it('fetch waits for the first message, returns what is waiting up to max, and [] on abort', async () => {
       const consumer = await createJetStreamConsumer(nc, { stream, filter: `${root}.pull` });
-      const waiting = consumer.fetch(10, { expiresMs: 5000 });
+      const waiting = consumer.fetch(10, { timeoutMs: 5000 });
       await pullWaiting(nc, stream, consumer.name); // the fetch is waiting on the server, not racing the publish
       await pub.publish(`${root}.pull`, 'first');
       const [first] = await waiting;
@@ -200,7 +200,7 @@ describe('jetstream transport', () => {
       controller.abort();
       expect(await pending).toEqual([]);
       expect(await consumer.fetch(1, { signal: controller.signal })).toEqual([]); // already aborted
-      expect(await consumer.fetch(1, { expiresMs: 100 })).toEqual([]);
+      expect(await consumer.fetch(1, { timeoutMs: 100 })).toEqual([]);
       expect(Date.now() - started).toBeLessThan(1000);
       await consumer.close();
       await expect(consumer.fetch(1)).rejects.toMatchObject({ code: 'closed' });

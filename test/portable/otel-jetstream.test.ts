@@ -76,7 +76,7 @@ describe('jetstream telemetry: ack outcomes, redeliveries, dead letters', () => 
     await publisher.publish(`${root}.pull.a`, 1);
     await publisher.publish(`${root}.pull.b`, 2);
     const got = [];
-    while (got.length < 2) got.push(...(await consumer.fetch(2, { expiresMs: 2000 })));
+    while (got.length < 2) got.push(...(await consumer.fetch(2, { timeoutMs: 2000 })));
     await got[0]!.ack();
     await got[1]!.term('poison');
     const settled = (await sdk.metrics()).get('isoflux.messages.settled');

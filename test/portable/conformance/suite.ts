@@ -129,12 +129,12 @@ export function describeConformance(t: TransportUnderTest): void {
     it('fetch waits for at least one message, returns up to max, and gives [] on abort', async () => {
       const s = sub.subscribe(`${root}.pull`);
       await ready(s);
-      const pending = s.fetch(10, { expiresMs: timeout });
+      const pending = s.fetch(10, { timeoutMs: timeout });
       await pub.publish(`${root}.pull`, 'first');
       expect((await pending).map((m) => m.payload)).toEqual(['first']);
       for (let i = 0; i < 5; i++) await pub.publish(`${root}.pull`, i);
       const batch: unknown[] = [];
-      while (batch.length < 5) batch.push(...(await s.fetch(3, { expiresMs: timeout })).map((m) => m.payload));
+      while (batch.length < 5) batch.push(...(await s.fetch(3, { timeoutMs: timeout })).map((m) => m.payload));
       expect(batch).toEqual([0, 1, 2, 3, 4]);
       const controller = new AbortController();
       const waiting = s.fetch(1, { signal: controller.signal });
