@@ -33,12 +33,12 @@ export class Peers {
   readonly #countWaiters = new Map<() => void, (error: unknown) => void>();
   readonly #locks: LockManagerLike | undefined;
   readonly #lockName: (peer: string) => string;
-  readonly #ackTimeoutMs: number;
+  readonly #readyTimeoutMs: number;
 
-  constructor(locks: LockManagerLike | undefined, lockName: (peer: string) => string, ackTimeoutMs: number) {
+  constructor(locks: LockManagerLike | undefined, lockName: (peer: string) => string, readyTimeoutMs: number) {
     this.#locks = locks;
     this.#lockName = lockName;
-    this.#ackTimeoutMs = ackTimeoutMs;
+    this.#readyTimeoutMs = readyTimeoutMs;
   }
 
   /** Ids of the peers known now. */
@@ -123,13 +123,13 @@ export class Peers {
   }
 
   /**
-   * Resolves once every peer known now has acknowledged announcement `token`, has gone, or `ackTimeoutMs`
+   * Resolves once every peer known now has acknowledged announcement `token`, has gone, or `readyTimeoutMs`
    * passed (a frozen tab must not hold a subscription's `ready` forever).
    */
   expectAcks(token: number): Promise<void> {
     if (this.#peers.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done(), this.#ackTimeoutMs);
+      const timer = setTimeout(() => done(), this.#readyTimeoutMs);
       const done = (): void => {
         clearTimeout(timer);
         this.#announcements.delete(token);
