@@ -22,6 +22,7 @@ import {
   ForbiddenError,
 } from '../core/errors.js';
 import { nextId } from '../core/id.js';
+import { renamed } from '../core/renamed-option.js';
 import type { PublishOptions } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
@@ -55,7 +56,10 @@ export interface HttpClientOptions extends Omit<BusOptions, 'onError'> {
    * `request` alike. Unset: 5000 ms for a request, 10 000 ms for a publish (which waits for the handlers).
    */
   requestTimeoutMs?: number;
-  /** @deprecated Renamed {@link requestTimeoutMs} (one name for every request-like wait). */
+  /**
+   * @deprecated Renamed {@link requestTimeoutMs} (one name for every request-like wait); it bounds a publish
+   * only. Giving both with different values is `invalid_argument`.
+   */
   publishTimeoutMs?: number;
 }
 
@@ -115,7 +119,8 @@ class HttpPost implements Driver<HttpPublishOptions> {
   readonly #fetch: FetchFunction;
   readonly #headers: Record<string, string>;
   readonly #maxBodyBytes: number;
-  readonly #publishTimeoutMs: number;
+  /** `requestTimeoutMs` as a publish's wait (default 10 000 ms: a publish waits for the handlers). */
+  readonly #requestTimeoutMs: number;
   /** Aborted by `close()`: POSTs still in flight reject with `closed`. */
   readonly #closing = new AbortController();
 
@@ -126,7 +131,9 @@ class HttpPost implements Driver<HttpPublishOptions> {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#headers = options.headers ?? {};
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.#publishTimeoutMs = checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs) ?? checkTimeoutMs('publishTimeoutMs', options.publishTimeoutMs) ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    const requestTimeoutMs = checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs);
+    const publishTimeoutMs = checkTimeoutMs('publishTimeoutMs', options.publishTimeoutMs);
+    this.#requestTimeoutMs = renamed('requestTimeoutMs', requestTimeoutMs, 'publishTimeoutMs', publishTimeoutMs) ?? DEFAULT_PUBLISH_TIMEOUT_MS;
   }
 
   listen(): Listener {
@@ -134,7 +141,7 @@ class HttpPost implements Driver<HttpPublishOptions> {
   }
 
   async send(subject: string, payload: unknown, options: SendOptions<HttpPublishOptions> | undefined): Promise<void> {
-    const timeoutMs = checkTimeoutMs('timeoutMs', options?.timeoutMs) ?? this.#publishTimeoutMs;
+    const timeoutMs = checkTimeoutMs('timeoutMs', options?.timeoutMs) ?? this.#requestTimeoutMs;
     const response = await this.#post('publish', subject, payload, options?.id ?? nextId(), options?.headers, options?.signal, timeoutMs);
     await response.body?.cancel().catch(() => undefined);
   }

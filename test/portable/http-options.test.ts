@@ -63,14 +63,17 @@ describe('http options', () => {
     }
   });
 
-  it('the deprecated publishTimeoutMs still bounds a publish; requestTimeoutMs wins over it', async () => {
+  it('requestTimeoutMs bounds a publish, so does the deprecated publishTimeoutMs; both that differ is invalid_argument', async () => {
     const handler = createHttpHandler({ basePath: '/bus/' });
     const stuck = gate();
     handler.subscribe('slow', () => stuck.promise);
-    const old = createHttpClient(BASE, { fetch: inProcessFetch(handler), publishTimeoutMs: 20 });
-    await expect(old.publish('slow', 1)).rejects.toMatchObject({ code: 'timeout', timeoutMs: 20 });
-    const both = createHttpClient(BASE, { fetch: inProcessFetch(handler), publishTimeoutMs: 60_000, requestTimeoutMs: 20 });
-    await expect(both.publish('slow', 1)).rejects.toMatchObject({ code: 'timeout', timeoutMs: 20 });
+    for (const options of [{ requestTimeoutMs: 20 }, { publishTimeoutMs: 20 }, { requestTimeoutMs: 20, publishTimeoutMs: 20 }]) {
+      const client = createHttpClient(BASE, { fetch: inProcessFetch(handler), ...options });
+      await expect(client.publish('slow', 1)).rejects.toMatchObject({ code: 'timeout', timeoutMs: 20 });
+    }
+    expect(() => createHttpClient(BASE, { fetch: inProcessFetch(handler), publishTimeoutMs: 60_000, requestTimeoutMs: 20 })).toThrow(
+      expect.objectContaining({ code: 'invalid_argument', option: 'publishTimeoutMs' }),
+    );
     stuck.open();
     await handler.close();
   });
