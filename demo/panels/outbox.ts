@@ -284,7 +284,7 @@ export const outboxPanel: DemoPanel = {
     const outbox = createOutbox({
       store: idbStore({ database: 'isoflux-demo-outbox' }),
       target: broker.target,
-      relay: { maxAttempts: MAX_ATTEMPTS, backoff, publishTimeoutMs: 2 * JETSTREAM_TIMEOUT_MS },
+      relay: { maxAttempts: MAX_ATTEMPTS, backoff, requestTimeoutMs: 2 * JETSTREAM_TIMEOUT_MS },
       statusIntervalMs: 250,
       signal,
     });

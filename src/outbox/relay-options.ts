@@ -3,7 +3,9 @@
  * @module
  */
 import { InvalidArgumentError, isIsofluxError } from '../core/errors.js';
+import { renamed } from '../core/renamed-option.js';
 import type { Backoff } from '../middleware/backoff.js';
+import { checkTimeoutMs } from '../transport/options.js';
 import { monotonicNow } from './clock.js';
 
 /** Options of the relay. */
@@ -23,7 +25,15 @@ export interface RelayOptions {
    * on a monotonic clock: moving the wall clock does not stretch or cut it.
    */
   backoff?: Backoff;
-  /** A publish that has not settled after this long counts as failed and is retried (default 15 000 ms). */
+  /**
+   * A publish to the target that has not settled after this long counts as failed and is retried (default
+   * 15 000 ms; a positive, finite number).
+   */
+  requestTimeoutMs?: number;
+  /**
+   * @deprecated Renamed {@link RelayOptions.requestTimeoutMs} (one name for every request-like wait); accepted
+   * until the next major version. Giving both with different values is `invalid_argument`.
+   */
   publishTimeoutMs?: number;
   /**
    * False for errors retrying cannot fix: the entry is dead-lettered at once with reason `rejected`, keeping
@@ -77,6 +87,16 @@ export interface RelayCounters {
 /** `value` when it is a positive number (0 too for `noRespondersGraceMs`), else `invalid_argument`. */
 export function positive(name: string, value: number): number {
   if (name === 'noRespondersGraceMs' && value === 0) return 0;
-  if (!(value > 0)) throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}`);
+  if (!(value > 0)) throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}`, name);
   return value;
+}
+
+/** The default of {@link RelayOptions.requestTimeoutMs}. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+/** `requestTimeoutMs`, or its deprecated name `publishTimeoutMs`, checked; else the default. */
+export function relayRequestTimeoutMs(options: RelayOptions): number {
+  const requestTimeoutMs = checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs);
+  const publishTimeoutMs = checkTimeoutMs('publishTimeoutMs', options.publishTimeoutMs);
+  return renamed('requestTimeoutMs', requestTimeoutMs, 'publishTimeoutMs', publishTimeoutMs) ?? DEFAULT_REQUEST_TIMEOUT_MS;
 }

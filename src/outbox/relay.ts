@@ -7,7 +7,7 @@ import type { Telemetry } from '../core/telemetry.js';
 import { isIsofluxError } from '../core/errors.js';
 import type { Publisher } from '../core/interfaces.js';
 import { exponentialBackoff, type Backoff } from '../middleware/backoff.js';
-import { errorCodeOf, positive, relayError, type RelayCounters, type RelayError, type RelayOptions } from './relay-options.js';
+import { errorCodeOf, positive, relayError, relayRequestTimeoutMs, type RelayCounters, type RelayError, type RelayOptions } from './relay-options.js';
 import { isRetryableDeliveryError } from './classify.js';
 import { ageOf, monotonicNow } from './clock.js';
 import { Lanes, type Lane } from './lanes.js';
@@ -31,7 +31,7 @@ export class Relay {
   readonly #maxAttempts: number;
   readonly #maxAgeMs: number;
   readonly #backoff: Backoff;
-  readonly #timeoutMs: number;
+  readonly #requestTimeoutMs: number;
   readonly #isRetryable: (error: unknown) => boolean;
   readonly #graceMs: number;
   /** When each entry first met `no_responders` (monotonic), for {@link RelayOptions.noRespondersGraceMs}. */
@@ -78,7 +78,7 @@ export class Relay {
     this.#maxAttempts = positive('maxAttempts', options.maxAttempts ?? 50);
     this.#maxAgeMs = positive('maxAgeMs', options.maxAgeMs ?? Infinity);
     this.#backoff = options.backoff ?? exponentialBackoff({ initialMs: 200, maxMs: 30_000, jitter: 0.5 });
-    this.#timeoutMs = positive('publishTimeoutMs', options.publishTimeoutMs ?? 15_000);
+    this.#requestTimeoutMs = relayRequestTimeoutMs(options);
     this.#isRetryable = options.isRetryable ?? isRetryableDeliveryError;
     this.#graceMs = positive('noRespondersGraceMs', options.noRespondersGraceMs ?? 30_000);
     this.#window = positive('window', options.window ?? 2048);
@@ -255,9 +255,9 @@ export class Relay {
     if (this.#taps?.active) tapDelivered(this.#taps, entry);
   }
 
-  /** `target.publish` with the entry's id, bounded by `publishTimeoutMs` even when the target ignores its signal. */
+  /** `target.publish` with the entry's id, bounded by `requestTimeoutMs` even when the target ignores its signal. */
   #publish(entry: StoredEntry): Promise<void> {
-    return publishWithin(this.#target, entry, this.#timeoutMs);
+    return publishWithin(this.#target, entry, this.#requestTimeoutMs);
   }
 
   async #failed(lane: Lane, entry: StoredEntry, error: unknown, resumedMeanwhile: boolean): Promise<void> {

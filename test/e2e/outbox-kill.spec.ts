@@ -97,7 +97,7 @@ test(`kill anywhere: ${ITERATIONS} random kills of the tab or the browser, 0 los
     await page.exposeBinding('confirmEnqueued', (_source, id: string) => void confirmed.add(id));
     await page.goto(`${server.url}outbox.html`);
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
-    await page.evaluate((o) => window.outboxTab.open(o), { database: ns, wsUrl: nats.wsUrl!, delayMs: pick(4), relay: { publishTimeoutMs: 3000 } });
+    await page.evaluate((o) => window.outboxTab.open(o), { database: ns, wsUrl: nats.wsUrl!, delayMs: pick(4), relay: { requestTimeoutMs: 3000 } });
     return page;
   };
 

@@ -139,7 +139,7 @@ test('every first PubAck lost on the way back: the resend carries the same id, t
   // the proxy lets each publish reach nats-server and drops the ack of its first stored copy
   const proxy = await startAckDroppingProxy(Number(new URL(nats.wsUrl!).port), { websocket: true });
   try {
-    const page = await tab({ database: ns, wsUrl: `ws://127.0.0.1:${proxy.port}`, relay: { publishTimeoutMs: 1000 } });
+    const page = await tab({ database: ns, wsUrl: `ws://127.0.0.1:${proxy.port}`, relay: { requestTimeoutMs: 1000 } });
     for (const key of ['a', 'b', 'c', 'd']) await page.evaluate(([s, t]) => window.outboxTab.publish(s!, t!, 0, 5), [`${ns}.${key}`, key]);
     await page.evaluate(() => window.outboxTab.drained());
     const stored = await streamContents();
@@ -160,7 +160,7 @@ test('every first PubAck lost on the way back: the resend carries the same id, t
 });
 
 test('a subject no stream captures is dead-lettered (rejected, no_responders) after its grace while the rest keep flowing', async () => {
-  const page = await tab({ database: ns, relay: { maxAttempts: 10, publishTimeoutMs: 2000, noRespondersGraceMs: 300 } });
+  const page = await tab({ database: ns, relay: { maxAttempts: 10, requestTimeoutMs: 2000, noRespondersGraceMs: 300 } });
   await page.evaluate((s) => window.outboxTab.publish(s, 'lost', 0, 1), `nostream${ns}.x`);
   await page.evaluate((s) => window.outboxTab.publish(s, 'a', 0, 200, 10), `${ns}.orders`);
   await page.evaluate(() => window.outboxTab.drained());

@@ -197,7 +197,7 @@ describe('a three-node JetStream cluster', () => {
         target: js,
         // FIFO per subject; eight subjects give the relay eight lanes in flight at once
         orderBy: 'subject',
-        relay: { backoff: exponentialBackoff({ initialMs: 100, maxMs: 1000 }), publishTimeoutMs: 5000 },
+        relay: { backoff: exponentialBackoff({ initialMs: 100, maxMs: 1000 }), requestTimeoutMs: 5000 },
       });
 
       const worker = await createJetStreamConsumer<{ n: number }>(await connectTo(consumerNode), { stream, durable: 'billing', filter: 'corders.orders.>', ackWaitMs: 5000 });
@@ -212,7 +212,7 @@ describe('a three-node JetStream cluster', () => {
         while (!stop.signal.aborted) {
           let batch: Array<Message<{ n: number }>>;
           try {
-            batch = await worker.fetch(200, { expiresMs: 1000, signal: stop.signal });
+            batch = await worker.fetch(200, { timeoutMs: 1000, signal: stop.signal });
           } catch {
             fetchFailures++; // no consumer leader for a moment: ask again
             await sleep(100);
@@ -279,7 +279,7 @@ describe('a three-node JetStream cluster', () => {
       const reader = await createJetStreamConsumer<{ n: number }>(admin, { stream, filter: 'corders.orders.>' });
       const stored: Array<Message<{ n: number }>> = [];
       for (;;) {
-        const batch = await reader.fetch(500, { expiresMs: 2000 });
+        const batch = await reader.fetch(500, { timeoutMs: 2000 });
         if (batch.length === 0) break;
         for (const m of batch) await m.ack();
         stored.push(...batch);

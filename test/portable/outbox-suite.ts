@@ -213,9 +213,9 @@ export function describeOutbox(name: string, makeStore: () => OutboxStore): void
       expect(target.calls.filter((c) => c.subject === 'late')).toEqual([]);
     });
 
-    it('counts a publish that never settles as failed after publishTimeoutMs and resends the same id', async () => {
+    it('counts a publish that never settles as failed after requestTimeoutMs and resends the same id', async () => {
       const target = new ScriptedTarget((_call, attempt) => (attempt === 1 ? new Promise<void>(() => undefined) : undefined));
-      const box = outbox({ target, relay: { publishTimeoutMs: 30 } });
+      const box = outbox({ target, relay: { requestTimeoutMs: 30 } });
       await box.publish('hang', 1);
       await box.drained();
       expect(target.calls).toHaveLength(2);
