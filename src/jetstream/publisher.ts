@@ -141,7 +141,7 @@ export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publi
   /** The JetStream client used. */
   readonly jetstream: JetStreamClient;
   readonly #wire: JetStreamWire;
-  readonly #timeoutMs: number;
+  readonly #requestTimeoutMs: number;
   #closed = false;
   #detachSignal: (() => void) | undefined;
 
@@ -152,7 +152,7 @@ export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publi
     const { js, nc } = resolveJetStream(source, options.jetstream);
     this.jetstream = js;
     this.#wire = { js, nc, codec: checkCodec<unknown, Uint8Array>('codec', options.codec) ?? jsonCodec(), schema: checkSchema('schema', options.schema), telemetry: options.telemetry };
-    this.#timeoutMs = requestTimeoutMs;
+    this.#requestTimeoutMs = requestTimeoutMs;
     this.#detachSignal = bindSignal(options.signal, () => this.close());
   }
 
@@ -175,7 +175,7 @@ export class JetStreamPublisher<M extends TopicMap = AnyTopics> implements Publi
    */
   publishWithAck<S extends PublishSubject<M>>(subject: S, payload: PayloadOf<M, S>, options: JetStreamPublishOptions = {}): Promise<PublishAck> {
     if (this.#closed) return Promise.reject(new ClosedError('JetStreamPublisher'));
-    return publishToStream(this.#wire, subject, payload, options, this.#timeoutMs);
+    return publishToStream(this.#wire, subject, payload, options, this.#requestTimeoutMs);
   }
 
   /** Refuses further publishes (`closed`); publishes already sent still get their ack. The connection stays open. Idempotent. */

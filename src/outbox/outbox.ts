@@ -96,9 +96,10 @@ export class Outbox<M extends TopicMap = AnyTopics> extends EventTarget implemen
     if (options.onStatus !== undefined) this.onStatus(options.onStatus);
     this.#state = options.target === undefined ? 'none' : 'standby';
     this.#status = initialStatus(this.#state);
+    // the relay checks its options: build it before anything is watched, so a refused option leaves nothing open
+    if (options.target !== undefined) this.#relay = new Relay(store, options.target, options.relay ?? {}, () => this.#scheduleStatus(), options.telemetry, this[TAP]);
     this.#unwatch = store.watch(() => this.#scheduleStatus());
     if (options.target !== undefined) {
-      this.#relay = new Relay(store, options.target, options.relay ?? {}, () => this.#scheduleStatus(), options.telemetry, this[TAP]);
       runElected(
         options.lockName ?? relayLockName(store.name),
         this.#lifetime.signal,

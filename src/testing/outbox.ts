@@ -54,7 +54,7 @@ export class FakeTarget implements Publisher, Tappable {
     this.#mode = { kind: 'fail', error: make, remaining: times };
   }
 
-  /** Publishes never settle until {@link accept} (the relay's `publishTimeoutMs` then counts them failed). */
+  /** Publishes never settle until {@link accept} (the relay's `requestTimeoutMs` then counts them failed). */
   hang(): void {
     this.#mode = { kind: 'hang' };
   }

@@ -3,6 +3,7 @@
  * naming the option (`error.option`), before anything is opened.
  * @module
  */
+import { checkWaitMs } from '../core/renamed-option.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { SubscribeOptions } from '../core/interfaces.js';
 import type { Telemetry } from '../core/telemetry.js';
@@ -22,14 +23,8 @@ export interface BusOptions {
 /** The default of {@link BusOptions.requestTimeoutMs}. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 
-/** Throws `invalid_argument` naming `option` unless `value` is undefined or a positive, finite number of ms. */
-export function checkTimeoutMs(option: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new InvalidArgumentError(`${option} must be a positive number of milliseconds, got ${describe(value)}`, option);
-  }
-  return value;
-}
+/** Throws `invalid_argument` naming `option` unless `value` is undefined or a positive, finite number of ms (core's check, one rule for every wait). */
+export const checkTimeoutMs: (option: string, value: unknown) => number | undefined = checkWaitMs;
 
 /** Throws `invalid_argument` naming `option` unless `value` is undefined or an AbortSignal. */
 export function checkSignal(option: string, value: unknown): AbortSignal | undefined {

@@ -50,6 +50,25 @@ describe('outbox relay: requestTimeoutMs and its deprecated name publishTimeoutM
     const error = captured(() => outbox(new ScriptedTarget(), { [option]: value }));
     expect(error).toMatchObject({ code: 'invalid_argument', option });
   });
+
+  it('a refused relay option leaves nothing open: the store is never watched', () => {
+    const store = memoryStore();
+    let watching = 0;
+    const watch = store.watch.bind(store);
+    store.watch = (listener) => {
+      watching++;
+      const stop = watch(listener);
+      return () => {
+        watching--;
+        stop();
+      };
+    };
+    expect(captured(() => createOutbox({ store, target: new ScriptedTarget(), relay: { requestTimeoutMs: -1 } }))).toMatchObject({ option: 'requestTimeoutMs' });
+    expect(watching).toBe(0);
+    const box = createOutbox({ store, target: new ScriptedTarget() });
+    open.push(box);
+    expect(watching).toBeGreaterThan(0); // the probe counts: a good outbox does watch
+  });
 });
 
 function captured(run: () => unknown): unknown {
