@@ -196,7 +196,7 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
       headers: message?.headers,
       pattern: this.pattern,
       queue: this.#options.queue,
-      at: tapClock(),
+      at: extra.at ?? tapClock(),
       ...extra,
     });
   }
@@ -353,7 +353,8 @@ export class BufferedSubscription<T> implements Subscription<T>, Consumer<T> {
     const start = tapClock();
     const done = (error?: unknown): void => {
       const durationMs = tapClock() - start;
-      if (error === undefined) this.#tap(taps, 'delivered', message, { at: start, durationMs });
+      // the hot tapped path: one literal, the same keys in the same order as #tap's
+      if (error === undefined) taps.emit({ kind: 'delivered', system: this.#hooks.system ?? 'isoflux', subject: message.subject, id: message.id, payload: message.payload, headers: message.headers, pattern: this.pattern, queue: this.#options.queue, at: start, durationMs });
       else this.#tap(taps, 'failed', message, { at: start, durationMs, error, reason: errorCode(error) });
     };
     let result: unknown;
