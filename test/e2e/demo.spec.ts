@@ -6,7 +6,7 @@
 import { expect, test, type Page } from './fixtures/isoflux.js';
 
 type Policy = 'block' | 'drop-newest' | 'drop-oldest' | 'disconnect';
-type Stat = 'delivered' | 'dropped' | 'pending' | 'last' | 'status';
+type Stat = 'delivered' | 'dropped' | 'pending' | 'last' | 'status' | 'drop-note';
 
 const memory = (page: Page) => page.locator('[data-panel="memory"]');
 const stat = (page: Page, policy: Policy, name: Stat) => memory(page).locator(`[data-policy="${policy}"] [data-stat="${name}"]`);
@@ -112,6 +112,18 @@ test('a burst of 200: block delivers all, drop-newest keeps the first, drop-olde
   await expect(stat(page, 'disconnect', 'status')).toHaveText('closed: slow_consumer');
   expect(await count(page, 'disconnect', 'delivered')).toBeLessThan(200);
   expect(await count(page, 'disconnect', 'dropped')).toBeGreaterThanOrEqual(50);
+  // the card's count agrees with its text ("50 drops in a row"): the note splits `dropped` into the 50 the
+  // policy dropped and what was still buffered when it closed (at most the buffer size, 8)
+  const note = stat(page, 'disconnect', 'drop-note');
+  await expect(note).toBeVisible();
+  await expect(memory(page).locator('[data-policy="disconnect"]')).toContainText('50 drops in a row');
+  await expect
+    .poll(async () => {
+      const parts = /^(\d+) dropped = (\d+) by the policy \+ (\d+) still in the buffer when it closed$/.exec((await note.textContent()) ?? '');
+      const dropped = await count(page, 'disconnect', 'dropped');
+      return parts !== null && Number(parts[1]) === dropped && Number(parts[2]) === 50 && Number(parts[2]) + Number(parts[3]) === dropped && Number(parts[3]) <= 8;
+    })
+    .toBe(true);
 
   // the bus agrees with the cards: 200 published, and as many drops reported as the lanes count together
   expect(await bus.published('demo.burst')).toHaveLength(200);
@@ -127,6 +139,7 @@ test('a burst of 200: block delivers all, drop-newest keeps the first, drop-olde
   // Reset gives fresh subscriptions: the disconnected one is live again and counts from zero
   await memory(page).getByTestId('reset').click();
   await expect(stat(page, 'disconnect', 'status')).toHaveText('live');
+  await expect(note).toBeHidden();
   await publish(page, 'after.reset', '"again"');
   await expect(stat(page, 'disconnect', 'delivered')).toHaveText('1');
   await expect(stat(page, 'disconnect', 'dropped')).toHaveText('0');
