@@ -66,6 +66,13 @@ test('without nats-server the outbox relays to the demo server’s HTTP endpoint
   await expect(page.locator('[data-panel="nats"]').getByTestId('nats-status')).toHaveText('unavailable');
   await expect(page.locator('[data-panel="nats"]').getByTestId('nats-hint')).toContainText('--no-nats');
 
+  // styled, not the browser's default list of labels: the status is a grid of cards side by side
+  const grid = outbox(page).locator('dl.outbox-status');
+  await expect(grid).toHaveCSS('display', 'grid');
+  const [relayBox, depthBox] = await Promise.all(['relay', 'depth'].map((key) => cell(page, key).locator('xpath=..').boundingBox()));
+  expect(relayBox && depthBox && Math.abs(relayBox.y - depthBox.y) < 1 && depthBox.x >= relayBox.x + relayBox.width).toBe(true);
+  await expect(outbox(page).locator('.group-title')).toHaveText(['Publish', 'Broker', 'Dead letters']);
+
   const before = (await busStats()).stored;
   await outbox(page).getByTestId('outbox-publish-1').click();
   await expect(cell(page, 'delivered')).toHaveText('1');
