@@ -95,6 +95,11 @@ test('connection state, outbox depth and the queue group’s leading tab agree w
     .poll(async () => [await depth.getAttribute('data-depth'), await panel(page, 'outbox').getByTestId('outbox-depth').textContent()])
     .toEqual(['0', '0']);
   await expect(depth).toHaveAttribute('data-relay', 'relaying');
+  // the outbox is tapped (tap(outbox, …)), not listed as "not tapped": what it stores is counted per subject
+  await expect(inspector(page).locator('[data-untapped]')).toHaveCount(0);
+  await panel(page, 'outbox').getByTestId('outbox-publish-1').click();
+  await expect(section(page, 'subjects').locator('[data-bus="outbox"][data-subject="demo.outbox.orders"]')).toHaveAttribute('data-total', '1');
+  await expect(section(page, 'subscribers').locator('[data-bus="outbox"][data-pattern="demo.outbox.orders"]')).toHaveAttribute('data-delivered', '1');
 
   const me = await panel(page, 'broadcast').getByTestId('tab-id').textContent();
   const leader = section(page, 'leaders').locator('[data-queue="demo-tabs"][data-pattern="demo.jobs"]');
@@ -109,6 +114,27 @@ test('connection state, outbox depth and the queue group’s leading tab agree w
   await panel(second, 'broadcast').getByTestId('send-jobs').click();
   await expect(panel(page, 'broadcast').getByTestId('handled-here')).toHaveText('10');
   await expect(section(page, 'subscribers').locator('[data-bus="tabs"][data-pattern="demo.jobs"][data-queue="demo-tabs"]')).toHaveAttribute('data-delivered', '10');
+  // "who handled the jobs": in both tabs, wide and phone-narrow, the row's tab id, badge and count never overlap
+  await second.setViewportSize({ width: 390, height: 844 });
+  for (const p of [page, second]) {
+    const row = panel(p, 'broadcast').locator(`[data-testid="job-owner"][data-tab="${me!}"]`);
+    await expect(row.getByTestId('owner-count')).toHaveText('10 jobs');
+    await expect(row.locator('.badge')).toHaveCount(p === page ? 1 : 0);
+    // where the text is drawn (a Range), not the element's box: text overflowing its box overlaps too
+    const shown = await row.evaluate((li) =>
+      [...li.querySelectorAll('code, .badge, .owner-count')].map((el) => {
+        const range = document.createRange();
+        range.selectNodeContents(el);
+        const { left, right, top, bottom } = range.getBoundingClientRect();
+        return { left, right, top, bottom };
+      }),
+    );
+    expect(shown.length).toBe(p === page ? 3 : 2);
+    for (const [i, a] of shown.entries()) {
+      for (const b of shown.slice(i + 1)) expect(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top).toBe(true);
+    }
+  }
+  await second.setViewportSize({ width: 1280, height: 900 });
   // presence (isoflux/presence in the cross-tab panel) lists both tabs
   for (const p of [page, second]) await expect(panel(p, 'broadcast').getByTestId('presence-count')).toHaveText('2');
   // the leader closes: the second tab takes over, and its inspector says so
