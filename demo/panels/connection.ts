@@ -42,6 +42,7 @@ export const connectionPanel: DemoPanel = {
     const config = await loadDemoConfig();
     if (config.nats === null) {
       state.textContent = 'unavailable';
+      role.textContent = 'none (no connection to share)'; // no election runs: not "electing" for ever
       root.append(h('p', { class: 'hint', 'data-testid': 'shared-hint' }, config.natsHint));
       return;
     }

@@ -65,6 +65,11 @@ test('without nats-server the outbox relays to the demo server’s HTTP endpoint
   await expect(outbox(page).getByTestId('outbox-target')).toContainText('HTTP endpoint');
   await expect(page.locator('[data-panel="nats"]').getByTestId('nats-status')).toHaveText('unavailable');
   await expect(page.locator('[data-panel="nats"]').getByTestId('nats-hint')).toContainText('--no-nats');
+  // the shared-connection panel has nothing to share: it says so, and does not claim to be electing a leader
+  const shared = page.locator('[data-panel="connection"]');
+  await expect(shared.getByTestId('shared-state')).toHaveText('unavailable');
+  await expect(shared.getByTestId('shared-role')).toHaveText('none (no connection to share)');
+  await expect(shared.getByTestId('shared-hint')).toContainText('--no-nats');
 
   // styled, not the browser's default list of labels: the status is a grid of cards side by side
   const grid = outbox(page).locator('dl.outbox-status');
