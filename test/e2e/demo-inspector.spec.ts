@@ -4,6 +4,7 @@
  * the cross-tab queue group's leading tab), read from the drawn elements' data attributes. Saves a
  * screenshot of every panel and of the inspector (to ISOFLUX_SCREENS_DIR when set, else the test's output
  * folder) for a person to look at: pixel comparisons are too font-dependent to assert.
+ * A poison message on JetStream: its attempts shown, dead-lettered in seconds, counted by the inspector.
  * Also the demo without nats-server (`--no-nats`): the NATS panel's embedded default (the demo server's own
  * isoflux HTTP endpoint and its feed) carries messages between tabs and from Node.
  */
@@ -156,6 +157,24 @@ test('the toggle hides and shows the inspector', async ({ browser }) => {
   await expect(toggle).toHaveAttribute('aria-expanded', 'false');
   await toggle.click();
   await expect(inspector(page)).toBeVisible();
+});
+
+test('a poison message on JetStream shows its attempts and is dead-lettered in seconds; the inspector counts it', async ({ browser }, info) => {
+  test.setTimeout(45_000); // the 20 s bound below, plus opening the demo on a loaded machine
+  const page = await openDemo(browser);
+  const outbox = panel(page, 'outbox');
+  await expect(outbox.getByTestId('outbox-target')).toContainText('JetStream');
+  await outbox.getByTestId('outbox-poison').click();
+  const progress = outbox.getByTestId('outbox-poison-progress');
+  // progress from the first moment, then each failed attempt (no stream captures the subject: a timeout)
+  await expect(progress).toContainText('attempt 1 of 4 on its way');
+  await expect(progress).toContainText(/attempt [1-3] of 4 failed \(timeout\); next try in about \d+ ms/);
+  // not the ~35 s of production-like retry settings: 4 attempts of 1.5 s plus 1.75 s of backoff, bounded here
+  await expect(progress).toHaveAttribute('data-state', 'dead-lettered', { timeout: 20_000 });
+  await expect(outbox.getByTestId('outbox-deadLetters')).toHaveText('1');
+  await expect(outbox.getByTestId('dead-letter')).toContainText('after 4 attempt(s) · timeout');
+  await expect(inspector(page).locator('.if-kinds')).toHaveAttribute('data-kinds', /dead-lettered 1/);
+  await screenshot(page, 'outbox', 'outbox-poison-jetstream', info);
 });
 
 test.describe('without nats-server', () => {
