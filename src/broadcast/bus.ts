@@ -8,7 +8,7 @@ import { ClosedError, InvalidArgumentError } from '../core/errors.js';
 import type { PublishOptions } from '../core/interfaces.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
 import { renamed } from '../core/renamed-option.js';
-import { checkBusOptions, checkTimeoutMs } from '../transport/options.js';
+import { checkBusOptions, checkTimeoutMs, checkValueOptions, type SchemaSubscribeOptions } from '../transport/options.js';
 import { RequestBus } from '../transport/request-bus.js';
 import { BroadcastDriver } from './driver.js';
 import { BroadcastUnsupportedError } from './errors.js';
@@ -21,6 +21,7 @@ function openWire(options: BroadcastBusOptions): BroadcastDriver {
     throw new BroadcastUnsupportedError('BroadcastChannel', 'The broadcast bus', 'Browsers, their workers and Deno have it; Cloudflare Workers do not: use the nats or http transport there.');
   }
   checkBusOptions(options);
+  checkValueOptions('broadcast', options);
   const { namespace = 'default', maxBatch = 1000 } = options;
   if (typeof namespace !== 'string' || namespace.length === 0 || namespace.length > 200) throw new InvalidArgumentError(`namespace must be a non-empty string of at most 200 characters, got ${JSON.stringify(namespace)}`, 'namespace');
   if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_FRAME_ITEMS) throw new InvalidArgumentError(`maxBatch must be an integer from 1 to ${MAX_FRAME_ITEMS}, got ${String(maxBatch)}`, 'maxBatch');
@@ -39,7 +40,7 @@ function openWire(options: BroadcastBusOptions): BroadcastDriver {
  * takes over when the handling tab closes (see `CrossTabGroup`). `no_responders` is decided from the
  * interest every tab announces; a subscription's `ready` resolves once the tabs known to this one recorded it.
  */
-export class BroadcastBus<M extends TopicMap = AnyTopics> extends RequestBus<M, PublishOptions, BroadcastBusStats> {
+export class BroadcastBus<M extends TopicMap = AnyTopics> extends RequestBus<M, PublishOptions, BroadcastBusStats, SchemaSubscribeOptions> {
   /** Wire version this build speaks. */
   static readonly wireVersion = WIRE_VERSION;
   /** This bus's id on the wire (a tab opening several buses has several ids). */

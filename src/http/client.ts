@@ -114,6 +114,7 @@ const DEFAULT_PUBLISH_TIMEOUT_MS = 10_000;
 /** The client's wire: one POST per message; no subscriptions (those live on the server's handler). */
 class HttpPost implements Driver<HttpPublishOptions> {
   readonly name = 'http';
+  readonly decodes = true;
   readonly #base: URL;
   readonly #codec: Codec<unknown>;
   readonly #fetch: FetchFunction;

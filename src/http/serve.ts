@@ -43,6 +43,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 /** The routing table behind an HTTP handler, and the request → response code. */
 export class HttpWire implements Driver {
   readonly name = 'http';
+  readonly decodes = true;
   /** Subscriptions made by `respond`: the first of them to finish gives the 200 body. */
   readonly responders = new WeakSet<Sink>();
   /** Subscriptions without a handler: done for this handler once the message is buffered. */

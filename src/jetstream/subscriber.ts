@@ -100,6 +100,7 @@ function autoAck<T>(handler: Handler<T>): Handler<T> {
 /** One consumer on the server per subscription; its messages pumped into the subscription. */
 class JetStreamDriver implements Driver<JetStreamPublishOptions, JetStreamSubscribeOptions> {
   readonly name = 'jetstream';
+  readonly decodes = true;
   readonly subjectRules = FILTER_RULES;
   readonly #wire: JetStreamWire;
   readonly #options: JetStreamSubscriberOptions;

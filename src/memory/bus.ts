@@ -14,6 +14,8 @@ import type { SubjectLimits } from '../core/subject.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
 import { RouteTable, routeTarget, type Route } from '../core/route-table.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
+import type { SchemaSubscribeOptions } from '../transport/options.js';
 import { RequestBus } from '../transport/request-bus.js';
 import { SubjectCheck } from '../transport/subject-check.js';
 import type { Driver, Listener, SendOptions, Sink } from '../transport/driver.js';
@@ -45,6 +47,13 @@ export interface MemoryBusOptions {
    * nats-server's control line carries). Longer ones are refused with `invalid_subject`.
    */
   subjectLimits?: SubjectLimits;
+  /**
+   * Validates every delivered payload (Standard Schema: zod, valibot, arktype …); a subscription's own
+   * `schema` wins. Invalid: reported to `onError` as `invalid_payload`, never handled (a responder answers
+   * the request with the reason); valid: handled as the schema's output. There is no `codec`: payloads are
+   * passed by reference (or cloned), never turned into bytes, so a `codec` is refused with `invalid_argument`.
+   */
+  schema?: StandardSchemaV1;
 }
 
 /** Counters of a memory bus. */
@@ -58,7 +67,7 @@ export interface MemoryBusStats {
  * the message (immediately, unless a full buffer under the `block` policy makes it wait); delivery is
  * at-most-once and in publish order per subscriber.
  */
-export class MemoryBus<M extends TopicMap = AnyTopics> extends RequestBus<M, MemoryPublishOptions, MemoryBusStats> {
+export class MemoryBus<M extends TopicMap = AnyTopics> extends RequestBus<M, MemoryPublishOptions, MemoryBusStats, SchemaSubscribeOptions> {
   constructor(options: MemoryBusOptions = {}) {
     const { payload = 'freeze' } = options;
     if (payload !== 'freeze' && payload !== 'clone' && payload !== 'shared') throw new InvalidArgumentError(`payload must be freeze, clone or shared, got ${String(payload)}`, 'payload');

@@ -79,6 +79,7 @@ function inboxPrefixOf(nc: NatsConnection): string {
 /** The NATS wire: encode and `publish`, `subscribe` with the server's round trip as `ready`, native `request`. */
 class NatsDriver implements Driver<PublishOptions, NatsSubscribeOptions> {
   readonly name = 'nats';
+  readonly decodes = true;
   readonly subjectRules: { readonly maxBytes: number };
   readonly #nc: NatsConnection;
   readonly #codec: Codec<unknown>;

@@ -88,6 +88,7 @@ const NOTHING: Promise<void> = Promise.resolve();
 /** The postgres transport's wire: NOTIFY out (batched), one LISTEN per channel in, a local trie to route. */
 class PostgresDriver implements Driver<PostgresPublishOptions> {
   readonly name = 'postgres';
+  readonly decodes = true;
   readonly #sql: PostgresSql;
   readonly #channels: ChannelMap;
   readonly #codec: Codec<unknown>;

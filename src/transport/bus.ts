@@ -7,13 +7,15 @@ import { ClosedError } from '../core/errors.js';
 import type { Consumer, Handler, PublishOptions, SubscribeOptions, Subscription } from '../core/interfaces.js';
 import { subscribeArguments } from '../core/subscribe-args.js';
 import { BufferedSubscription, type SubscriptionHooks } from '../core/subscription.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
 import { TAP, Taps } from '../core/wiretap.js';
 import type { Driver, SendOptions, Sink } from './driver.js';
-import { checkBusOptions, checkSignal, type BusOptions } from './options.js';
+import { checkBusOptions, checkSchema, checkSignal, checkValueOptions, type BusOptions, type SchemaSubscribeOptions } from './options.js';
 import { SubjectCheck } from './subject-check.js';
 import { sendObserved } from './observe.js';
+import { ValidatingSubscription, type OnInvalid } from './validating-subscription.js';
 
 /** Counters every facade-built bus has; a driver's own counters (`Driver.stats`) are merged in. */
 export interface BusStats {
@@ -39,6 +41,8 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
   readonly #publishCheck: SubjectCheck | undefined;
   readonly #telemetry: Telemetry | undefined;
   readonly #onError: SubscribeOptions['onError'];
+  /** {@link BusOptions.schema}, when the facade validates (the driver does not decode by itself: {@link Driver.decodes}). */
+  readonly #schema: StandardSchemaV1 | undefined;
   readonly #subscriptions = new Set<Sink>();
   /** One hooks object for every subscription of this bus: an idle subscription costs no closure. */
   readonly #hooks: SubscriptionHooks;
@@ -59,6 +63,8 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
 
   constructor(driver: Driver<P, O>, options: BusOptions = {}) {
     const { requestTimeoutMs } = checkBusOptions(options);
+    // a decoding driver reads `codec` and `schema` itself (and validates on its own receive path)
+    this.#schema = driver.decodes === true ? undefined : checkValueOptions(driver.name, options as BusOptions & { codec?: unknown });
     this.driver = driver;
     this.requestTimeoutMs = requestTimeoutMs;
     this.#label = `${driver.name} bus`;
@@ -144,15 +150,28 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
     handlerOrOptions?: Handler<PatternPayload<M, Pat>> | O,
     maybeOptions?: O,
   ): BufferedSubscription<PatternPayload<M, Pat>> {
+    return this.subscribeWith(pattern, handlerOrOptions as Handler<never> | O | undefined, maybeOptions, undefined) as BufferedSubscription<PatternPayload<M, Pat>>;
+  }
+
+  /** `subscribe`, with what to do after an invalid message was reported (`respond` answers the request). */
+  protected subscribeWith(pattern: string, handlerOrOptions: Handler<never> | O | undefined, maybeOptions: O | undefined, onInvalid: OnInvalid | undefined): Sink {
     if (this.#closed) throw this.closedError();
     const { handler, options } = subscribeArguments(pattern, handlerOrOptions, maybeOptions, this.#onError, this.driver.subjectRules);
     checkSignal('signal', options?.signal);
-    return this.listen(pattern, handler, options, this.#hooks) as BufferedSubscription<PatternPayload<M, Pat>>;
+    // the subscription's own schema wins; a decoding driver validates by itself
+    const schema = this.driver.decodes === true ? undefined : (checkSchema('schema', (options as SchemaSubscribeOptions | undefined)?.schema) ?? this.#schema);
+    return this.listen(pattern, handler, options, this.#hooks, schema, onInvalid);
   }
 
-  /** Makes a subscription, registers it with the driver and tracks it until it ends. */
-  protected listen(pattern: string, handler: Handler<never> | undefined, options: O | undefined, hooks: SubscriptionHooks): Sink {
-    const sink = new BufferedSubscription<unknown>(pattern, handler as Handler<unknown> | undefined, options, hooks);
+  /**
+   * Makes a subscription, registers it with the driver and tracks it until it ends. With `schema` it
+   * validates what the driver delivers (see {@link ValidatingSubscription}); without, it is a plain one.
+   */
+  protected listen(pattern: string, handler: Handler<never> | undefined, options: O | undefined, hooks: SubscriptionHooks, schema?: StandardSchemaV1, onInvalid?: OnInvalid): Sink {
+    const sink =
+      schema === undefined
+        ? new BufferedSubscription<unknown>(pattern, handler as Handler<unknown> | undefined, options, hooks)
+        : new ValidatingSubscription(pattern, handler as Handler<unknown> | undefined, options, hooks, schema, onInvalid);
     let listener;
     try {
       listener = this.driver.listen(pattern, options?.queue, sink, options);

@@ -76,6 +76,13 @@ export interface Driver<P extends PublishOptions = PublishOptions, O extends Sub
    * `publish` (one cache lookup instead of two); it still checks request and reply subjects and every pattern.
    */
   readonly subjectCheck?: SubjectCheck;
+  /**
+   * The driver turns bytes into payloads itself, with its own `codec` and `schema` options (nats, jetstream,
+   * postgres, HTTP): the facade then validates nothing (no schema is applied twice) and leaves `codec` to it.
+   * Without it, payloads travel as values (reference, structured clone): the facade applies `schema` to what
+   * the driver delivers and refuses a `codec` with `invalid_argument` (there are no bytes to encode).
+   */
+  readonly decodes?: true;
   /** Sends one message to a literal subject. Resolves when the transport's guarantee is met (documented per transport). */
   send(subject: string, payload: unknown, options: SendOptions<P> | undefined): Promise<void>;
   /**

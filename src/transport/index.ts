@@ -9,7 +9,7 @@ export { createBus } from './create-bus.js';
 export { TransportBus, type BusStats } from './bus.js';
 export { RequestBus } from './request-bus.js';
 export type { Driver, DriverContext, RequestDriver, Listener, Sink, SendOptions, DriverRequestOptions } from './driver.js';
-export { checkBusOptions, checkTimeoutMs, checkSignal, checkFunction, DEFAULT_REQUEST_TIMEOUT_MS, type BusOptions } from './options.js';
+export { checkBusOptions, checkTimeoutMs, checkSignal, checkFunction, checkValueOptions, DEFAULT_REQUEST_TIMEOUT_MS, type BusOptions, type SchemaSubscribeOptions } from './options.js';
 export { SubjectCheck } from './subject-check.js';
 export { sendObserved } from './observe.js';
 export { tapSettle, tappedAcker, type SettleKind } from './settle-taps.js';

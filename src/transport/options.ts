@@ -6,6 +6,7 @@
 import { checkWaitMs } from '../core/renamed-option.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { SubscribeOptions } from '../core/interfaces.js';
+import type { StandardSchemaV1 } from '../core/schema.js';
 import type { Telemetry } from '../core/telemetry.js';
 
 /** Options of `createBus`: the ones every transport shares. A transport's own options extend these. */
@@ -18,6 +19,19 @@ export interface BusOptions {
   onError?: SubscribeOptions['onError'];
   /** Default timeout of `request` in ms, when the call gives no `timeoutMs` (default 5000). */
   requestTimeoutMs?: number;
+  /**
+   * Validates every received payload (Standard Schema: zod, valibot, arktype …); a subscription's own
+   * `schema` wins. An invalid payload never reaches the handler: it is reported to `onError` as a
+   * `ValidationError` (`invalid_payload`, with `issues`); a responder answers an invalid request with the
+   * reason. A valid one reaches the handler as the schema's output (defaults and transforms applied).
+   */
+  schema?: StandardSchemaV1;
+}
+
+/** Subscribe options with a subscription's own `schema` (it wins over {@link BusOptions.schema}). */
+export interface SchemaSubscribeOptions extends SubscribeOptions {
+  /** Validates this subscription's received payloads; invalid ones are reported (`invalid_payload`) and never reach the handler. */
+  schema?: StandardSchemaV1;
 }
 
 /** The default of {@link BusOptions.requestTimeoutMs}. */
@@ -51,6 +65,29 @@ export function checkBusOptions(options: BusOptions): { readonly requestTimeoutM
     throw new InvalidArgumentError(`telemetry must be a Telemetry (see isoflux/otel), got ${describe(telemetry)}`, 'telemetry');
   }
   return { requestTimeoutMs: checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs) ?? DEFAULT_REQUEST_TIMEOUT_MS };
+}
+
+/**
+ * The payload options of a transport whose payloads travel as values (memory: by reference; broadcast,
+ * worker: by structured clone): checks `schema` and refuses `codec` with `invalid_argument` naming it, since
+ * there are no bytes for a codec to make. Returns the bus-level schema.
+ */
+export function checkValueOptions(transport: string, options: { readonly schema?: unknown; readonly codec?: unknown }): StandardSchemaV1 | undefined {
+  if (options.codec !== undefined) {
+    throw new InvalidArgumentError(
+      `codec does not apply to the ${transport} bus: payloads travel as values (structured clone or reference), not bytes; drop it, and use schema to check payloads`,
+      'codec',
+    );
+  }
+  return checkSchema('schema', options.schema);
+}
+
+/** Throws `invalid_argument` naming `option` unless `value` is undefined or a Standard Schema (zod, valibot, arktype …). */
+export function checkSchema(option: string, value: unknown): StandardSchemaV1 | undefined {
+  if (value !== undefined && typeof (value as StandardSchemaV1 | null)?.['~standard']?.validate !== 'function') {
+    throw new InvalidArgumentError(`${option} must be a Standard Schema (an object with '~standard'.validate), got ${describe(value)}`, option);
+  }
+  return value as StandardSchemaV1 | undefined;
 }
 
 function describe(value: unknown): string {

@@ -4,10 +4,10 @@
  */
 import { AbortedError, NoRespondersError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
-import type { PublishOptions, RequestOptions, SubscribeOptions, Subscription } from '../core/interfaces.js';
+import type { Handler, PublishOptions, RequestOptions, SubscribeOptions, Subscription } from '../core/interfaces.js';
 import type { Headers, Message } from '../core/message.js';
 import { PendingRequests } from '../core/pending-requests.js';
-import { answering, unwrapReply } from '../core/reply.js';
+import { answering, errorReplyHeaders, unwrapReply } from '../core/reply.js';
 import type { SubscriptionHooks } from '../core/subscription.js';
 import { publishWithTelemetry } from '../core/telemetry.js';
 import type { AnyTopics, PatternPayload, PayloadOf, PublishSubject, SubscribePattern, TopicMap } from '../core/topics.js';
@@ -62,13 +62,28 @@ export class RequestBus<M extends TopicMap = AnyTopics, P extends PublishOptions
     handler: (message: Message<PatternPayload<M, Pat>>) => R | Promise<R>,
     options?: O,
   ): Subscription<PatternPayload<M, Pat>> {
-    return this.subscribe(pattern, answering(handler, (replyTo, result, headers) => this.send(replyTo, result, { headers } as SendOptions<P>, false)), options);
+    const handle = answering(handler, (replyTo, result, headers) => this.send(replyTo, result, { headers } as SendOptions<P>, false));
+    return this.subscribeWith(pattern, handle as Handler<never>, options, this.#answerInvalid) as Subscription<PatternPayload<M, Pat>>;
   }
+
+  /** A request the schema refused is answered with the reason (the requester's `remote_error`), not left to time out. */
+  readonly #answerInvalid = (message: Message<unknown>, error: unknown): void => {
+    const replyTo = message.replyTo;
+    // the bus closed or the reply subject is unusable: the requester times out or sees `closed`
+    if (replyTo === undefined) return;
+    try {
+      this.send(replyTo, undefined, { headers: errorReplyHeaders(error) } as SendOptions<P>, false).catch(ignore);
+    } catch {
+      // an invalid reply subject (`send` checks it synchronously): nobody can be answered
+    }
+  };
 
   protected override beforeClose(): void {
     this.#requests.failAll(this.closedError());
   }
 }
+
+const ignore = (): void => undefined;
 
 /** The inbox subscription is the facade's own: not traced, not tapped, not counted. */
 const INBOX_HOOKS: SubscriptionHooks = { onClose: (sink) => sink.listener?.close(sink), system: 'inbox' };

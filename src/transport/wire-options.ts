@@ -6,7 +6,6 @@
  */
 import type { Codec } from '../core/codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { StandardSchemaV1 } from '../core/schema.js';
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -25,15 +24,8 @@ export function checkCodec<T, W>(option: string, value: unknown): Codec<T, W> | 
   return codec as Codec<T, W>;
 }
 
-/** Throws `invalid_argument` naming `option` unless `value` is undefined or a Standard Schema (zod, valibot, arktype …). */
-export function checkSchema(option: string, value: unknown): StandardSchemaV1 | undefined {
-  if (value === undefined) return undefined;
-  const standard = (value as { '~standard'?: { validate?: unknown } } | null)?.['~standard'];
-  if (typeof standard !== 'object' || standard === null || typeof standard.validate !== 'function') {
-    throw new InvalidArgumentError(`${option} must be a Standard Schema (an object with '~standard'.validate), got ${describe(value)}`, option);
-  }
-  return value as StandardSchemaV1;
-}
+/** Throws `invalid_argument` naming `option` unless `value` is undefined or a Standard Schema (kept with the bus options: the facade checks it too). */
+export { checkSchema } from './options.js';
 
 /** Throws `invalid_argument` naming `option` unless `value` is undefined or an integer ≥ `min`. */
 export function checkInteger(option: string, value: unknown, min = 1): number | undefined {

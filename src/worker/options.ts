@@ -5,7 +5,7 @@
 import type { LockManagerLike } from '../core/locks.js';
 import type { Telemetry } from '../core/telemetry.js';
 import type { BusStats } from '../transport/bus.js';
-import { checkBusOptions, checkTimeoutMs, type BusOptions } from '../transport/options.js';
+import { checkBusOptions, checkTimeoutMs, checkValueOptions, type BusOptions } from '../transport/options.js';
 import type { LeaderHosting } from './leader-election.js';
 
 /** Options of `connectWorkerBus`. */
@@ -70,5 +70,6 @@ const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 /** Checks the options before anything is opened (`invalid_argument` naming the option); returns the call timeout. */
 export function checkWorkerOptions(options: WorkerBusOptions): { readonly callTimeoutMs: number } {
   checkBusOptions(options);
+  checkValueOptions('worker', options);
   return { callTimeoutMs: checkTimeoutMs('callTimeoutMs', options.callTimeoutMs) ?? DEFAULT_CALL_TIMEOUT_MS };
 }

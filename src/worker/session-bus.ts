@@ -4,17 +4,17 @@
  * (see {@link RESPONDER}).
  * @module
  */
-import type { PublishOptions, SubscribeOptions, Subscription } from '../core/interfaces.js';
+import type { PublishOptions, Subscription } from '../core/interfaces.js';
 import type { Message } from '../core/message.js';
 import type { AnyTopics, PatternPayload, SubscribePattern, TopicMap } from '../core/topics.js';
 import type { BusStats } from '../transport/bus.js';
-import type { BusOptions } from '../transport/options.js';
+import type { BusOptions, SchemaSubscribeOptions } from '../transport/options.js';
 import { RequestBus } from '../transport/request-bus.js';
 import type { WorkerConnection } from './connection.js';
 import { RESPONDER, type SessionDriver } from './session-driver.js';
 
 /** A facade-built bus on a {@link SessionDriver}: the base of `WorkerBus` and `LeaderBus`. */
-export abstract class SessionBus<M extends TopicMap = AnyTopics, S extends BusStats = BusStats> extends RequestBus<M, PublishOptions, S> {
+export abstract class SessionBus<M extends TopicMap = AnyTopics, S extends BusStats = BusStats> extends RequestBus<M, PublishOptions, S, SchemaSubscribeOptions> {
   /** The session wire behind this bus. */
   protected readonly session: SessionDriver;
 
@@ -42,8 +42,8 @@ export abstract class SessionBus<M extends TopicMap = AnyTopics, S extends BusSt
   override respond<Pat extends string, R = unknown>(
     pattern: SubscribePattern<M, Pat>,
     handler: (message: Message<PatternPayload<M, Pat>>) => R | Promise<R>,
-    options?: SubscribeOptions,
+    options?: SchemaSubscribeOptions,
   ): Subscription<PatternPayload<M, Pat>> {
-    return super.respond(pattern, handler, { ...options, [RESPONDER]: true } as SubscribeOptions);
+    return super.respond(pattern, handler, { ...options, [RESPONDER]: true } as SchemaSubscribeOptions);
   }
 }
