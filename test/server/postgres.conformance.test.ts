@@ -26,7 +26,8 @@ function transport(name: string, options: PostgresBusOptions): Parameters<typeof
         },
       };
     },
-    supports: { requestReply: false, queueGroups: false, serializes: true },
+    // postgres validates with the bus-level `schema` only (see TransportUnderTest.supports.subscriptionSchema)
+    supports: { requestReply: false, queueGroups: false, serializes: true, subscriptionSchema: false },
   };
 }
 

@@ -7,6 +7,7 @@ import type { Message } from '../../../src/index.js';
 import { afterMarker, Inbox, MARKER, ready, real, sleep } from './wait.js';
 import { gate } from '../waits.js';
 import { expectServerSubjectAnswers } from './subject-answers.js';
+import { schemaCases } from './schema.js';
 import type { Endpoint, PublishingEndpoint, TransportUnderTest } from './transport.js';
 
 /** Registers the conformance tests for `t`. */
@@ -163,6 +164,8 @@ export function describeConformance(t: TransportUnderTest): void {
       expect(s.stats.failed).toBe(1);
       expect(s.isClosed).toBe(false);
     });
+
+    schemaCases(t, () => ({ pub, sub, root }), timeout);
 
     it('treats a token that merely contains `*` or `>` as a literal, as nats-server does', async () => {
       const literal = new Inbox();

@@ -35,6 +35,13 @@ export interface TransportUnderTest {
     readonly queueGroups: boolean;
     /** Payloads are serialized (so a function in the payload is `not_serializable`). */
     readonly serializes: boolean;
+    /**
+     * A subscription's own `schema` option validates what it receives (default true). False where the
+     * transport validates only at bus level, on its wire: postgres (the bus's `schema`, in its NOTIFY
+     * receiver, shared by every subscription of the channel) and the HTTP handler (its `schema` runs on the
+     * request body before anything is routed, so a subscription's option is never consulted).
+     */
+    readonly subscriptionSchema?: boolean;
   };
   /**
    * Strings this transport refuses on top of nats-server's core grammar, each a documented limit of its wire
