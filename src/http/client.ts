@@ -42,7 +42,7 @@ export type FetchFunction = (input: string, init: RequestInit) => Promise<Respon
  * <subject>`, ended by the response, so its duration is the whole POST) and sends its W3C trace context as the
  * HTTP `traceparent` / `tracestate` headers (see `isoflux/otel`), `requestTimeoutMs` bounds every POST.
  */
-export interface HttpClientOptions extends Omit<BusOptions, 'onError'> {
+export interface HttpClientOptions extends Omit<BusOptions, 'onError' | 'schema'> {
   /** Payload codec (default JSON); the handler must use the same one. */
   codec?: Codec<unknown>;
   /** Used instead of `globalThis.fetch` (e.g. `env.EVENTS.fetch.bind(env.EVENTS)` for a service binding). */
