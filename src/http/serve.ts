@@ -7,12 +7,14 @@
 import { decodeWith, type Codec } from '../core/codec.js';
 import { ClosedError, HandlerError, ValidationError, isIsofluxError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
+import type { SubscribeOptions } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
 import { errorReplyHeaders, ERROR_CODE_HEADER, ERROR_MESSAGE_HEADER } from '../core/reply.js';
 import { RouteTable, routeTarget, type Route } from '../core/route-table.js';
 import { validate, type StandardSchemaV1 } from '../core/schema.js';
 import { DeliveryTracker } from '../core/settle.js';
 import type { Driver, Listener, SendOptions, Sink } from '../transport/driver.js';
+import { refuseSubscriptionSchema } from '../transport/options.js';
 import { readBody } from './body.js';
 import { InvalidHeaderError } from './errors.js';
 import { bodyRefusal, checkRequest, refusal, refusalResponse, type Gate, type Refusal } from './gate.js';
@@ -64,7 +66,8 @@ export class HttpWire implements Driver {
     return { handled: this.#handled, rejected: this.#rejected, failed: this.#failed };
   }
 
-  listen(pattern: string, queue: string | undefined, sink: Sink): Listener {
+  listen(pattern: string, queue: string | undefined, sink: Sink, options?: SubscribeOptions): Listener {
+    refuseSubscriptionSchema(options, 'to createHttpHandler');
     this.#routes.add(pattern, queue, sink);
     return this.#listener;
   }

@@ -6,7 +6,7 @@
 import { jsonCodec, type Codec } from '../core/codec.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { nextId } from '../core/id.js';
-import type { PublishOptions } from '../core/interfaces.js';
+import type { PublishOptions, SubscribeOptions } from '../core/interfaces.js';
 import type { Headers } from '../core/message.js';
 import type { StandardSchemaV1 } from '../core/schema.js';
 import { SubjectTrie } from '../core/subject-trie.js';
@@ -14,7 +14,7 @@ import type { Telemetry } from '../core/telemetry.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
 import { TransportBus } from '../transport/bus.js';
 import type { Driver, Listener, SendOptions, Sink } from '../transport/driver.js';
-import { checkFunction } from '../transport/options.js';
+import { checkFunction, refuseSubscriptionSchema } from '../transport/options.js';
 import { ChannelMap, checkNamespace, checkPartitionTokens } from './channel.js';
 import { encodeEnvelope, encodeTextEnvelope } from './envelope.js';
 import { plainJsonText } from './payload.js';
@@ -142,7 +142,8 @@ class PostgresDriver implements Driver<PostgresPublishOptions> {
    * resolves when the LISTEN is active. Throws `unsupported` for `queue` and, on a partitioned bus, for
    * wildcards in the partition tokens.
    */
-  listen(pattern: string, queue: string | undefined, sink: Sink): Listener {
+  listen(pattern: string, queue: string | undefined, sink: Sink, options?: SubscribeOptions): Listener {
+    refuseSubscriptionSchema(options, 'to createPostgresBus');
     if (queue !== undefined) {
       throw new PostgresUnsupportedError('queue groups', 'every LISTENing session receives every NOTIFY. Use NATS (or a table with SELECT … FOR UPDATE SKIP LOCKED) for work queues.');
     }

@@ -90,6 +90,17 @@ export function checkSchema(option: string, value: unknown): StandardSchemaV1 | 
   return value as StandardSchemaV1 | undefined;
 }
 
+/**
+ * For a driver that validates with one schema of its own (on the bus or handler) and cannot apply one per
+ * subscription: throws `invalid_argument` naming `schema` when a subscription brings its own, rather than
+ * ignoring it. `where` says where the schema goes instead.
+ */
+export function refuseSubscriptionSchema(options: object | undefined, where: string): void {
+  if (options !== undefined && (options as { schema?: unknown }).schema !== undefined) {
+    throw new InvalidArgumentError(`this transport validates with one schema for all its subscriptions: give schema ${where}, not to subscribe or respond`, 'schema');
+  }
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

@@ -33,11 +33,26 @@ export function doubling(mode: 'sync' | 'async'): StandardSchemaV1<unknown, Doub
 const withSchema = (schema: StandardSchemaV1, options: SubscribeOptions): SubscribeOptions => ({ ...options, schema }) as SubscribeOptions;
 
 /**
- * Registers the schema cases; `env` gives the current test's endpoints and subject root. Skipped (with a
- * passing placeholder) where `supports.subscriptionSchema` is false: see {@link TransportUnderTest}.
+ * Registers the schema cases; `env` gives the current test's endpoints and subject root. Where
+ * `supports.subscriptionSchema` is false (one schema on the bus or handler, see {@link TransportUnderTest}), the
+ * case checks instead that a subscription's own schema is refused, never silently ignored.
  */
 export function schemaCases(t: TransportUnderTest, env: () => { pub: PublishingEndpoint; sub: Endpoint; root: string }, timeout: number): void {
   const supported = t.supports.subscriptionSchema !== false;
+
+  it.runIf(!supported)('refuses a subscription schema it would not apply: invalid_argument naming schema, nothing subscribed', () => {
+    const { sub, root } = env();
+    const refused = (subscribe: () => unknown): unknown => {
+      try {
+        subscribe();
+      } catch (error) {
+        return error;
+      }
+      return 'subscribed';
+    };
+    expect(refused(() => sub.subscribe(`${root}.v`, () => undefined, withSchema(doubling('sync'), {})))).toMatchObject({ code: 'invalid_argument', option: 'schema' });
+    if (sub.respond !== undefined) expect(refused(() => sub.respond!(`${root}.r`, () => undefined, withSchema(doubling('sync'), {})))).toMatchObject({ code: 'invalid_argument', option: 'schema' });
+  });
 
   for (const mode of ['sync', 'async'] as const) {
     it.runIf(supported)(`validates received payloads with a subscription schema (${mode}): invalid ones reported as invalid_payload, never handled; valid ones arrive as the schema's output, in order`, async () => {
