@@ -53,6 +53,8 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
    * straight to `driver.send` (one flag decides it). Kept by `#update`.
    */
   #direct = false;
+  /** As {@link #direct}, but with telemetry: `publish` goes straight to the driver while it does not record. */
+  #directUnlessTraced: Telemetry | undefined;
   #detachSignal: (() => void) | undefined;
   /** The default request timeout ({@link BusOptions.requestTimeoutMs}). */
   protected readonly requestTimeoutMs: number;
@@ -92,6 +94,7 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
     const observed = this[TAP].active || this.#telemetry !== undefined;
     this.#hooks.observed = observed;
     this.#direct = !this.#closed && !observed && this.#publishCheck === undefined;
+    this.#directUnlessTraced = !this.#closed && !this[TAP].active && this.#publishCheck === undefined ? this.#telemetry : undefined;
   }
 
   /** Counters: the facade's plus the driver's. */
@@ -107,7 +110,7 @@ export class TransportBus<M extends TopicMap = AnyTopics, P extends PublishOptio
 
   /** Publishes `payload` to the literal `subject`; what "resolved" guarantees is the transport's. */
   publish<Sub extends PublishSubject<M>>(subject: Sub, payload: PayloadOf<M, Sub>, options?: P): Promise<void> {
-    if (this.#direct) {
+    if (this.#direct || (this.#directUnlessTraced !== undefined && !this.#directUnlessTraced.enabled())) {
       this.#published++;
       return this.driver.send(subject, payload, options);
     }

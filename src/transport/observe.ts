@@ -16,10 +16,11 @@ import type { Driver, SendOptions } from './driver.js';
  * event about it carries the same one.
  */
 export function sendObserved<P extends PublishOptions>(driver: Driver<P>, taps: Taps, telemetry: Telemetry | undefined, subject: string, payload: unknown, options: SendOptions<P> | undefined): Promise<void> {
-  const id = options?.id ?? nextId();
   const traced = telemetry !== undefined && telemetry.enabled();
   const tapped = taps.active;
+  // telemetry that does not record (no SDK registered) costs one enabled() call: no id, no record
   if (!traced && !tapped) return driver.send(subject, payload, options);
+  const id = options?.id ?? nextId();
   const headers = options?.headers;
   // taken before the send: a synchronous delivery's events come after it
   const at = tapped ? tapClock() : 0;
