@@ -173,6 +173,21 @@ export function it(name: string, a: Fn | TestOptions, b?: Fn | TestOptions): voi
   suitesOf.set(testCase, suites);
   cases.push(testCase);
 }
+/**
+ * `it.each(table)(name, fn)`: one test per row, the row spread into `fn`; `%s`, `%d`, `%i`, `%j` and `%o` in
+ * `name` take the row's values in order (as Vitest does for array rows).
+ */
+it.each = <T extends readonly unknown[]>(table: readonly T[]) =>
+  (name: string, fn: (...row: T) => unknown, options?: TestOptions): void => {
+    for (const row of table) {
+      let i = 0;
+      const title = name.replace(/%[sdijo]/g, () => {
+        const value = row[i++];
+        return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+      });
+      it(title, () => fn(...row), options);
+    }
+  };
 export const test = it;
 
 export const beforeAll = (fn: Hook): void => void active('beforeAll').beforeAll.push(fn);

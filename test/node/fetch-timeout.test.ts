@@ -1,10 +1,11 @@
 /**
  * `fetch`'s per-call wait is `timeoutMs` (issue 14, one vocabulary); `expiresMs` is its deprecated name: it
- * still works, and giving both with different values is `invalid_argument` naming it. Fake timers: no sleeps.
+ * still works, and giving both with different values is `invalid_argument` naming it. Fake timers (Vitest's `vi`,
+ * which the Deno and workerd runners do not have): no sleeps.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryBus } from '../../../src/memory/index.js';
-import type { FetchOptions, Message } from '../../../src/index.js';
+import { createMemoryBus } from '../../src/memory/index.js';
+import type { FetchOptions, Message } from '../../src/index.js';
 
 describe('fetch: timeoutMs and its deprecated name expiresMs', () => {
   beforeEach(() => {
