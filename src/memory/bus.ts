@@ -70,7 +70,8 @@ export interface MemoryBusStats {
 export class MemoryBus<M extends TopicMap = AnyTopics> extends RequestBus<M, MemoryPublishOptions, MemoryBusStats, SchemaSubscribeOptions> {
   constructor(options: MemoryBusOptions = {}) {
     const { payload = 'freeze' } = options;
-    if (payload !== 'freeze' && payload !== 'clone' && payload !== 'shared') throw new InvalidArgumentError(`payload must be freeze, clone or shared, got ${String(payload)}`, 'payload');
+    if (payload !== 'freeze' && payload !== 'clone' && payload !== 'shared')
+      throw new InvalidArgumentError(`payload must be freeze, clone or shared, got ${String(payload)}`, 'payload');
     super(new MemoryDriver(payload, options.subjectLimits), options);
   }
 }
@@ -136,37 +137,34 @@ class MemoryDriver implements Driver<MemoryPublishOptions> {
     }
     if (routes.length === 0) return RESOLVED;
     if (routes.length > 1 && this.#protection === 'freeze') freezePayload(payload);
-    return deliverAll(routes, subject, payload, copies, options);
+    // delivered here, not in a helper: one large function V8 compiles once, rather than a chain it may or
+    // may not inline into the caller's loop (a fan-out ran 60% slower in the runs where it did)
+    const signal = options?.signal;
+    const tracker = options?.untilHandled ? new DeliveryTracker(subject) : undefined;
+    const headers = options?.headers;
+    const replyTo = options?.replyTo;
+    const id = copies ? (options?.id ?? nextId()) : options?.id;
+    let message = newMessage(subject, payload, headers, id, replyTo);
+    let wait: Promise<void> | undefined;
+    let waits: Array<Promise<void>> | undefined;
+    for (let i = 0; i < routes.length; i++) {
+      const target = routeTarget(routes[i] as Route);
+      if (target === undefined) continue;
+      if (copies) message = newMessage(subject, copies[i], headers, id, replyTo);
+      const blocked = target.deliver(message, tracker, signal);
+      if (blocked === undefined) continue;
+      // one blocked subscriber (the usual case) needs no array and no Promise.all
+      if (wait === undefined) wait = blocked;
+      else (waits ??= [wait]).push(blocked);
+    }
+    if (tracker !== undefined) {
+      tracker.seal();
+      const all = waits ?? (wait ? [wait] : undefined);
+      return abortable(all ? Promise.all([...all, tracker.promise]).then(() => undefined) : tracker.promise, signal, 'publish');
+    }
+    if (waits !== undefined) return Promise.all(waits).then(() => undefined);
+    return wait ?? RESOLVED;
   }
-}
-
-/** Hands one message to every route; resolves when each accepted it (or, with `untilHandled`, handled it). */
-function deliverAll(routes: readonly Route[], subject: string, payload: unknown, copies: unknown[] | undefined, options: SendOptions<MemoryPublishOptions> | undefined): Promise<void> {
-  const signal = options?.signal;
-  const tracker = options?.untilHandled ? new DeliveryTracker(subject) : undefined;
-  const headers = options?.headers;
-  const replyTo = options?.replyTo;
-  const id = copies ? (options?.id ?? nextId()) : options?.id;
-  let message = newMessage(subject, payload, headers, id, replyTo);
-  let wait: Promise<void> | undefined;
-  let waits: Array<Promise<void>> | undefined;
-  for (let i = 0; i < routes.length; i++) {
-    const target = routeTarget(routes[i] as Route);
-    if (target === undefined) continue;
-    if (copies) message = newMessage(subject, copies[i], headers, id, replyTo);
-    const blocked = target.deliver(message, tracker, signal);
-    if (blocked === undefined) continue;
-    // one blocked subscriber (the usual case) needs no array and no Promise.all
-    if (wait === undefined) wait = blocked;
-    else (waits ??= [wait]).push(blocked);
-  }
-  if (tracker !== undefined) {
-    tracker.seal();
-    const all = waits ?? (wait ? [wait] : undefined);
-    return abortable(all ? Promise.all([...all, tracker.promise]).then(() => undefined) : tracker.promise, signal, 'publish');
-  }
-  if (waits !== undefined) return Promise.all(waits).then(() => undefined);
-  return wait ?? RESOLVED;
 }
 
 /** Creates an in-process bus; pass a topic map for compile-time checked subjects and payloads. The public construction style. */
