@@ -1,6 +1,7 @@
 /** Targets and stores for the outbox tests: a scriptable Publisher and a store that counts its writes. */
 import type { PublishOptions, Publisher } from '../../src/index.js';
-import type { OutboxStore } from '../../src/outbox/index.js';
+import { afterEach } from 'vitest';
+import { createOutbox, type Outbox, type OutboxOptions, type OutboxStore } from '../../src/outbox/index.js';
 import { ageOf, monotonicNow } from '../../src/outbox/clock.js';
 import { until } from './waits.js';
 
@@ -112,4 +113,20 @@ export const outboxNow = monotonicNow;
 /** Resolves once more than `ms` passed since `at` ({@link outboxNow}): an entry enqueued before `at` is then older than `ms`. */
 export async function agedPast(at: number, ms: number): Promise<void> {
   await until(() => ageOf(at) > ms, { timeoutMs: ms + 5000, what: `${ms} ms on the outbox clock` });
+}
+
+/**
+ * An outbox factory for one describe block: each outbox on a fresh store from `makeStore` (unless the options
+ * give one), fast backoff and polling, closed after each test.
+ */
+export function outboxesFor(makeStore: () => OutboxStore): (options?: OutboxOptions) => Outbox {
+  const open: Outbox[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((o) => o.close()));
+  });
+  return (options = {}) => {
+    const o = createOutbox({ store: makeStore(), ...options, relay: { backoff: fastBackoff, pollIntervalMs: 50, ...options.relay } });
+    open.push(o);
+    return o;
+  };
 }

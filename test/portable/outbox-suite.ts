@@ -2,24 +2,16 @@
  * Outbox behaviour, written once against any store: memoryStore in every runtime (outbox.test.ts), real
  * IndexedDB in Chromium (test/browser/outbox-idb.test.ts).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { IsofluxError, NotSerializableError, TimeoutError, isIsofluxError } from '../../src/index.js';
-import { createOutbox, type Outbox, type OutboxOptions, type OutboxStatus, type OutboxStore } from '../../src/outbox/index.js';
+import { createOutbox, type OutboxStatus, type OutboxStore } from '../../src/outbox/index.js';
 import { sleep } from './conformance/wait.js';
-import { ScriptedTarget, agedPast, countingStore, deferred, fastBackoff, outboxNow, wrapStore } from './outbox-fixtures.js';
+import { ScriptedTarget, agedPast, countingStore, deferred, outboxNow, outboxesFor, wrapStore } from './outbox-fixtures.js';
 import { turn } from './waits.js';
 
 export function describeOutbox(name: string, makeStore: () => OutboxStore): void {
   describe(`outbox: ${name}`, () => {
-    const open: Outbox[] = [];
-    const outbox = (options: OutboxOptions = {}): Outbox => {
-      const o = createOutbox({ store: makeStore(), ...options, relay: { backoff: fastBackoff, pollIntervalMs: 50, ...options.relay } });
-      open.push(o);
-      return o;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((o) => o.close()));
-    });
+    const outbox = outboxesFor(makeStore);
 
     it('resolves publish once the entry is stored, with its id and headers, and shares one write per tick', async () => {
       const store = countingStore(makeStore());

@@ -3,10 +3,10 @@
  * (outbox-tap.test.ts), real IndexedDB in Chromium (test/browser/outbox-tap-idb.test.ts). Each event is
  * checked against what the outbox did: the entry the store holds, the target's calls, the dead letter.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionFailedError, InvalidArgumentError, StorageQuotaError, tap, type TapEvent } from '../../src/index.js';
-import { createOutbox, type Outbox, type OutboxOptions, type OutboxStore } from '../../src/outbox/index.js';
-import { ScriptedTarget, agedPast, fastBackoff, outboxNow, wrapStore } from './outbox-fixtures.js';
+import type { Outbox, OutboxStore } from '../../src/outbox/index.js';
+import { ScriptedTarget, agedPast, outboxNow, outboxesFor, wrapStore } from './outbox-fixtures.js';
 import { until } from './waits.js';
 
 /** Every event of `box`, and a wait for the events of one message. */
@@ -23,15 +23,7 @@ function record(box: Outbox): { events: TapEvent[]; stop: () => void; of: (id: s
 
 export function describeOutboxTaps(name: string, makeStore: () => OutboxStore): void {
   describe(`outbox wiretap: ${name}`, () => {
-    const open: Outbox[] = [];
-    const outbox = (options: OutboxOptions = {}): Outbox => {
-      const o = createOutbox({ store: makeStore(), ...options, relay: { backoff: fastBackoff, pollIntervalMs: 50, ...options.relay } });
-      open.push(o);
-      return o;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((o) => o.close()));
-    });
+    const outbox = outboxesFor(makeStore);
 
     it('reports published once the entry is stored, with what the store holds, and nothing after the tap is removed', async () => {
       const store = makeStore();
