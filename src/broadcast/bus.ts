@@ -7,8 +7,8 @@
 import { ClosedError, InvalidArgumentError } from '../core/errors.js';
 import type { PublishOptions } from '../core/interfaces.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
-import { renamed } from '../core/renamed-option.js';
-import { checkBusOptions, checkTimeoutMs, checkValueOptions, type SchemaSubscribeOptions } from '../transport/options.js';
+import { renamedWaitMs } from '../core/renamed-option.js';
+import { checkBusOptions, checkValueOptions, type SchemaSubscribeOptions } from '../transport/options.js';
 import { RequestBus } from '../transport/request-bus.js';
 import { BroadcastDriver } from './driver.js';
 import { BroadcastUnsupportedError } from './errors.js';
@@ -25,7 +25,7 @@ function openWire(options: BroadcastBusOptions): BroadcastDriver {
   const { namespace = 'default', maxBatch = 1000 } = options;
   if (typeof namespace !== 'string' || namespace.length === 0 || namespace.length > 200) throw new InvalidArgumentError(`namespace must be a non-empty string of at most 200 characters, got ${JSON.stringify(namespace)}`, 'namespace');
   if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > MAX_FRAME_ITEMS) throw new InvalidArgumentError(`maxBatch must be an integer from 1 to ${MAX_FRAME_ITEMS}, got ${String(maxBatch)}`, 'maxBatch');
-  const readyTimeoutMs = renamed('readyTimeoutMs', checkTimeoutMs('readyTimeoutMs', options.readyTimeoutMs), 'ackTimeoutMs', checkTimeoutMs('ackTimeoutMs', options.ackTimeoutMs)) ?? 1000;
+  const readyTimeoutMs = renamedWaitMs('readyTimeoutMs', options.readyTimeoutMs, 'ackTimeoutMs', options.ackTimeoutMs) ?? 1000;
   return new BroadcastDriver({ namespace, maxBatch, readyTimeoutMs, options });
 }
 

@@ -25,7 +25,12 @@ export function checkWaitMs(option: string, value: unknown): number | undefined 
   return value;
 }
 
+/** A renamed wait in ms: both names checked by {@link checkWaitMs}, then {@link renamed}'s rule. */
+export function renamedWaitMs(name: string, value: unknown, oldName: string, oldValue: unknown): number | undefined {
+  return renamed(name, checkWaitMs(name, value), oldName, checkWaitMs(oldName, oldValue));
+}
+
 /** The wait of a `fetch`: `timeoutMs`, or its deprecated name `expiresMs`, checked (undefined: no limit). */
 export function fetchTimeoutMs(options: { readonly timeoutMs?: unknown; readonly expiresMs?: unknown }): number | undefined {
-  return renamed('timeoutMs', checkWaitMs('timeoutMs', options.timeoutMs), 'expiresMs', checkWaitMs('expiresMs', options.expiresMs));
+  return renamedWaitMs('timeoutMs', options.timeoutMs, 'expiresMs', options.expiresMs);
 }

@@ -22,7 +22,7 @@ import {
   ForbiddenError,
 } from '../core/errors.js';
 import { nextId } from '../core/id.js';
-import { renamed } from '../core/renamed-option.js';
+import { renamedWaitMs } from '../core/renamed-option.js';
 import type { PublishOptions } from '../core/interfaces.js';
 import { createMessage, type Message } from '../core/message.js';
 import type { AnyTopics, TopicMap } from '../core/topics.js';
@@ -132,9 +132,7 @@ class HttpPost implements Driver<HttpPublishOptions> {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#headers = options.headers ?? {};
     this.#maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    const requestTimeoutMs = checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs);
-    const publishTimeoutMs = checkTimeoutMs('publishTimeoutMs', options.publishTimeoutMs);
-    this.#requestTimeoutMs = renamed('requestTimeoutMs', requestTimeoutMs, 'publishTimeoutMs', publishTimeoutMs) ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    this.#requestTimeoutMs = renamedWaitMs('requestTimeoutMs', options.requestTimeoutMs, 'publishTimeoutMs', options.publishTimeoutMs) ?? DEFAULT_PUBLISH_TIMEOUT_MS;
   }
 
   listen(): Listener {

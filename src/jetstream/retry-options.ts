@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { renamed } from '../core/renamed-option.js';
 import { checkFunction } from '../transport/options.js';
 import { checkInteger } from '../transport/wire-options.js';
 
@@ -36,8 +37,7 @@ export function normalizeBehaviour<B extends RetryBehaviour>(behaviour: B | unde
   for (const key in behaviour) if (behaviour[key] !== undefined) out[key] = behaviour[key];
   const { maxDeliver, retryDelayMs } = out as RetryBehaviour;
   if (maxDeliver !== undefined) {
-    if (out.maxAttempts !== undefined && out.maxAttempts !== maxDeliver) throw new InvalidArgumentError('give maxAttempts (maxDeliver is its deprecated name), not both', 'maxDeliver');
-    out.maxAttempts ??= maxDeliver;
+    out.maxAttempts = renamed('maxAttempts', out.maxAttempts, 'maxDeliver', maxDeliver);
     delete out.maxDeliver;
   }
   if (retryDelayMs !== undefined) {

@@ -3,9 +3,8 @@
  * @module
  */
 import { InvalidArgumentError, isIsofluxError } from '../core/errors.js';
-import { renamed } from '../core/renamed-option.js';
+import { renamedWaitMs } from '../core/renamed-option.js';
 import type { Backoff } from '../middleware/backoff.js';
-import { checkTimeoutMs } from '../transport/options.js';
 import { monotonicNow } from './clock.js';
 
 /** Options of the relay. */
@@ -96,7 +95,5 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** `requestTimeoutMs`, or its deprecated name `publishTimeoutMs`, checked; else the default. */
 export function relayRequestTimeoutMs(options: RelayOptions): number {
-  const requestTimeoutMs = checkTimeoutMs('requestTimeoutMs', options.requestTimeoutMs);
-  const publishTimeoutMs = checkTimeoutMs('publishTimeoutMs', options.publishTimeoutMs);
-  return renamed('requestTimeoutMs', requestTimeoutMs, 'publishTimeoutMs', publishTimeoutMs) ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  return renamedWaitMs('requestTimeoutMs', options.requestTimeoutMs, 'publishTimeoutMs', options.publishTimeoutMs) ?? DEFAULT_REQUEST_TIMEOUT_MS;
 }
